@@ -1,0 +1,16 @@
+package dev.sinklora.model;
+
+/**
+ * A problem with what the user gave us (a file, a record, an option), as opposed to a bug.
+ * The message must name the file / record / option and the reason; the CLI prints it as one
+ * line and exits non-zero.
+ */
+public class BadInputException extends RuntimeException {
+    public BadInputException(String message) {
+        super(message);
+    }
+
+    public BadInputException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
