@@ -1,0 +1,194 @@
+package dev.sinklora.model.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sinklora.model.BadInputException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * An HF LLaMA {@code config.json}, bound and validated once. Immutable; {@link #rawJson()} keeps
+ * the original document so an exporter can write it back with only the fields it changes.
+ */
+public record LlamaConfig(
+        int hiddenSize,
+        int intermediateSize,
+        int numAttentionHeads,
+        int numKeyValueHeads,
+        int numHiddenLayers,
+        double rmsNormEps,
+        double ropeTheta,
+        RopeScaling ropeScaling,          // null: no position interpolation
+        int vocabSize,
+        int maxPositionEmbeddings,
+        boolean tieWordEmbeddings,
+        int bosTokenId,
+        int eosTokenId,
+        String rawJson) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public LlamaConfig {
+        positive("hidden_size", hiddenSize);
+        positive("intermediate_size", intermediateSize);
+        positive("num_attention_heads", numAttentionHeads);
+        positive("num_key_value_heads", numKeyValueHeads);
+        positive("num_hidden_layers", numHiddenLayers);
+        positive("vocab_size", vocabSize);
+        positive("max_position_embeddings", maxPositionEmbeddings);
+        if (hiddenSize % numAttentionHeads != 0) {
+            throw new BadInputException("config: hidden_size " + hiddenSize
+                    + " is not divisible by num_attention_heads " + numAttentionHeads);
+        }
+        if (numAttentionHeads % numKeyValueHeads != 0) {
+            throw new BadInputException("config: num_attention_heads " + numAttentionHeads
+                    + " is not divisible by num_key_value_heads " + numKeyValueHeads);
+        }
+        if ((hiddenSize / numAttentionHeads) % 2 != 0) {
+            throw new BadInputException("config: head dimension " + hiddenSize / numAttentionHeads
+                    + " must be even for rotary embeddings");
+        }
+        if (!(rmsNormEps > 0)) {
+            throw new BadInputException("config: rms_norm_eps must be > 0, got " + rmsNormEps);
+        }
+        if (!(ropeTheta > 0)) {
+            throw new BadInputException("config: rope_theta must be > 0, got " + ropeTheta);
+        }
+    }
+
+    public int headDim() {
+        return hiddenSize / numAttentionHeads;
+    }
+
+    /** Query heads per key/value head (1 without grouped-query attention). */
+    public int kvGroups() {
+        return numAttentionHeads / numKeyValueHeads;
+    }
+
+    /** The linear position-interpolation factor, 1 when the config has no rope_scaling. */
+    public double ropeFactor() {
+        return ropeScaling == null ? 1.0 : ropeScaling.factor();
+    }
+
+    /** Reads {@code dir/config.json} (or the file itself when {@code path} is a file). */
+    public static LlamaConfig load(Path path) throws IOException {
+        Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
+        try (InputStream in = Files.newInputStream(file)) {
+            return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), file.toString());
+        } catch (NoSuchFileException e) {
+            throw new BadInputException(file + ": no such file (expected an HF config.json)", e);
+        }
+    }
+
+    /** Parses config.json text; {@code source} names the file in error messages. */
+    public static LlamaConfig parse(String json, String source) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new BadInputException(source + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new BadInputException(source + ": expected a JSON object");
+        }
+        try {
+            String modelType = root.path("model_type").asText("llama");
+            if (!modelType.equals("llama")) {
+                throw new BadInputException("model_type '" + modelType + "' is not supported (only 'llama')");
+            }
+            String act = root.path("hidden_act").asText("silu");
+            if (!act.equals("silu")) {
+                throw new BadInputException("hidden_act '" + act + "' is not supported (only 'silu')");
+            }
+            int heads = requiredInt(root, "num_attention_heads");
+            return new LlamaConfig(
+                    requiredInt(root, "hidden_size"),
+                    requiredInt(root, "intermediate_size"),
+                    heads,
+                    root.hasNonNull("num_key_value_heads") ? requiredInt(root, "num_key_value_heads") : heads,
+                    requiredInt(root, "num_hidden_layers"),
+                    root.path("rms_norm_eps").asDouble(1e-6),
+                    root.path("rope_theta").asDouble(10000.0),
+                    parseRopeScaling(root.get("rope_scaling")),
+                    requiredInt(root, "vocab_size"),
+                    root.hasNonNull("max_position_embeddings") ? requiredInt(root, "max_position_embeddings") : 2048,
+                    root.path("tie_word_embeddings").asBoolean(false),
+                    root.path("bos_token_id").asInt(1),
+                    root.path("eos_token_id").isInt() ? root.path("eos_token_id").asInt() : 2,
+                    json);
+        } catch (BadInputException e) {
+            throw new BadInputException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A copy with a different rope_scaling (null removes it), reflected in {@link #toJson()}. */
+    public LlamaConfig withRopeScaling(RopeScaling scaling) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(rawJson);
+            if (scaling == null) {
+                root.putNull("rope_scaling");
+            } else {
+                ObjectNode rs = root.putObject("rope_scaling");
+                rs.put("type", scaling.type());
+                rs.put("rope_type", scaling.type());
+                rs.put("factor", scaling.factor());
+            }
+            String json = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+            return new LlamaConfig(hiddenSize, intermediateSize, numAttentionHeads, numKeyValueHeads,
+                    numHiddenLayers, rmsNormEps, ropeTheta, scaling, vocabSize, maxPositionEmbeddings,
+                    tieWordEmbeddings, bosTokenId, eosTokenId, json);
+        } catch (IOException e) {
+            throw new IllegalStateException("rawJson was validated at construction", e);
+        }
+    }
+
+    /** The config.json document (original fields preserved). */
+    public String toJson() {
+        return rawJson;
+    }
+
+    private static RopeScaling parseRopeScaling(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new BadInputException("rope_scaling must be an object or null");
+        }
+        String type = node.hasNonNull("rope_type") ? node.get("rope_type").asText()
+                : node.path("type").asText("");
+        if (type.equals("default")) {
+            return null;
+        }
+        if (!type.equals("linear")) {
+            throw new BadInputException("rope_scaling type '" + type
+                    + "' is not supported (only 'linear' position interpolation)");
+        }
+        JsonNode factor = node.get("factor");
+        if (factor == null || !factor.isNumber()) {
+            throw new BadInputException("rope_scaling.factor is missing or not a number");
+        }
+        return new RopeScaling(factor.asDouble());
+    }
+
+    private static int requiredInt(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            throw new BadInputException("missing required field '" + field + "'");
+        }
+        if (!n.canConvertToInt() || !n.isIntegralNumber()) {
+            throw new BadInputException("field '" + field + "' must be an integer, got " + n);
+        }
+        return n.asInt();
+    }
+
+    private static void positive(String field, int value) {
+        if (value <= 0) {
+            throw new BadInputException("config: " + field + " must be > 0, got " + value);
+        }
+    }
+}
