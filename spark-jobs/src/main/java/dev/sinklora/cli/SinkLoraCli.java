@@ -16,6 +16,8 @@ import java.io.PrintWriter;
         description = "SinkLoRA context extension for LLaMA-family models (SF-Attn + LoRA) on Spark.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ScoreCommand.class,
+                BenchAttentionCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 

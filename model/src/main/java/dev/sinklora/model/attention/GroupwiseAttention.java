@@ -14,10 +14,10 @@ import java.util.List;
  * {@code full}, which is one block of {@code N}).
  *
  * <p>For each class of heads ({@link BlockLayout}): q/k/v are laid out in slots (a roll and/or
- * zero padding, then a free reshape into {@code [B*Hh*blocks, G, D]}); one batched matmul gives
- * the in-block scores; one matmul of all queries against the {@code S} sink keys gives the sink
- * scores; both are concatenated to {@code [.., G, S+G]}, masked, soft-maxed, and applied to the
- * block values and sink values; the result is laid back in position order.
+ * zero padding, then a free reshape into {@code [B*Hh*blocks, G, D]}); the {@code S} sink
+ * keys/values are prepended to every block's keys/values; one batched matmul gives the
+ * {@code [B*Hh, blocks, G, S+G]} scores, which are masked, soft-maxed and applied to the values in one more
+ * batched matmul; the result is laid back in position order.
  */
 public final class GroupwiseAttention {
 
@@ -60,44 +60,50 @@ public final class GroupwiseAttention {
         return parts.size() == 1 ? parts.get(0) : sd.concat(1, parts.toArray(new SDVariable[0]));
     }
 
-    /** One class of heads, all sharing one {@link BlockLayout}. q is already scaled by 1/sqrt(D). */
+    /**
+     * One class of heads, all sharing one {@link BlockLayout}. q is already scaled by 1/sqrt(D).
+     * The S sink keys/values are put in front of every block's own G keys/values (a copy of
+     * {@code S x D} per block, cheap), so one batched matmul gives {@code [B*Hh, blocks, G, S+G]} scores and
+     * one gives the output: no score-sized concatenations or slices.
+     */
     private static SDVariable attendHeads(SameDiff sd, String name, SDVariable q, SDVariable k, SDVariable v,
                                           int batch, int hh, int d, BlockLayout layout) {
         int g = layout.group();
-        int s = layout.sinks();
-        int blocks = layout.blocks();
-        long m = (long) batch * hh * blocks;
-        long slots = layout.slots();
-
-        SDVariable qSlots = toSlots(sd, q, layout, batch, hh, d);           // [B, Hh, L, D]
-        SDVariable qBlk = qSlots.reshape(m, g, d);                          // [M, G, D]
-        SDVariable kBlk = toSlots(sd, k, layout, batch, hh, d).reshape(m, g, d);
-        SDVariable vBlk = toSlots(sd, v, layout, batch, hh, d).reshape(m, g, d);
-
-        SDVariable scores = sd.mmul(qBlk, kBlk, false, true, false);        // [M, G, G]
-        SDVariable sinkK = null;
-        SDVariable sinkV = null;
-        if (s > 0) {
-            sinkK = sliceAxis(sd, k, 2, 0, s, 4);                           // [B, Hh, S, D]
-            sinkV = sliceAxis(sd, v, 2, 0, s, 4);
-            SDVariable sinkScores = sd.mmul(qSlots, sinkK, false, true, false) // [B, Hh, L, S]
-                    .reshape(m, g, s);
-            scores = sd.concat(2, sinkScores, scores);                      // [M, G, S+G]
-        }
         int w = layout.width();
+        int blocks = layout.blocks();
+        long bh = (long) batch * hh;
+
+        // Score-sized tensors stay rank 4 [B*Hh, blocks, G, S+G] end to end: a reshape of them
+        // would cost a copy per op in SameDiff's sessions.
+        SDVariable qBlk = toSlots(sd, q, layout, batch, hh, d).reshape(bh, blocks, g, d);
+        SDVariable kBlk = withSinks(sd, k, layout, batch, hh, d);                  // [B*Hh, blocks, S+G, D]
+        SDVariable vBlk = withSinks(sd, v, layout, batch, hh, d);                  // [B*Hh, blocks, S+G, D]
+
+        SDVariable scores = sd.mmul(qBlk, kBlk, false, true, false);              // [B*Hh, blocks, G, S+G]
         SDVariable mask = sd.constant(name + "_mask",
                 Nd4j.create(layout.additiveMask(), new long[]{1, blocks, g, w}, DataType.FLOAT));
-        SDVariable probs = sd.nn.softmax(scores.reshape((long) batch * hh, blocks, g, w).add(mask), 3)
-                .reshape(m, g, w);
-
-        SDVariable blkProbs = s > 0 ? sliceAxis(sd, probs, 2, s, w, 3) : probs;
-        SDVariable out = sd.mmul(blkProbs, vBlk, false, false, false)      // [M, G, D]
-                .reshape(batch, hh, slots, d);
-        if (s > 0) {
-            SDVariable sinkProbs = sliceAxis(sd, probs, 2, 0, s, 3).reshape(batch, hh, slots, s);
-            out = out.add(sd.mmul(sinkProbs, sinkV, false, false, false)); // [B, Hh, L, D]
-        }
+        SDVariable probs = sd.nn.softmax(scores.add(mask), 3);
+        SDVariable out = sd.mmul(probs, vBlk, false, false, false)                // [B*Hh, blocks, G, D]
+                .reshape(batch, hh, layout.slots(), d);
         return fromSlots(sd, out, layout);
+    }
+
+    /** [B, Hh, N, D] -> [B*Hh, blocks, S+G, D]: each block's slots, preceded by the S sink positions. */
+    private static SDVariable withSinks(SameDiff sd, SDVariable x, BlockLayout layout, int batch, int hh, int d) {
+        int g = layout.group();
+        int s = layout.sinks();
+        int blocks = layout.blocks();
+        long bh = (long) batch * hh;
+        SDVariable slots = toSlots(sd, x, layout, batch, hh, d);
+        if (s == 0) {
+            return slots.reshape(bh, blocks, g, d);
+        }
+        SDVariable sink = sliceAxis(sd, x, 2, 0, s, 4).reshape(batch, hh, 1, s, d);  // [B, Hh, 1, S, D]
+        SDVariable[] copies = new SDVariable[blocks];
+        java.util.Arrays.fill(copies, sink);
+        SDVariable sinks = blocks == 1 ? sink : sd.concat(2, copies);                 // [B, Hh, blocks, S, D]
+        return sd.concat(3, sinks, slots.reshape(batch, hh, blocks, g, d))           // [B, Hh, blocks, S+G, D]
+                .reshape(bh, blocks, layout.width(), d);
     }
 
     /** [B, Hh, N, D] in position order -> [B, Hh, slots, D] in slot order (zero padding). */

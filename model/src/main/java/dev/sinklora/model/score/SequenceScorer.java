@@ -1,0 +1,49 @@
+package dev.sinklora.model.score;
+
+import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.attention.AttentionPattern;
+import dev.sinklora.model.llama.LlamaModel;
+import dev.sinklora.model.llama.Projection;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Mean next-token negative log-likelihood of a token sequence under a model. */
+public final class SequenceScorer {
+
+    private SequenceScorer() {
+    }
+
+    /** What scoring one sequence gives. {@code lastLogits} is the last row's logits (all of them). */
+    public record Score(int tokens, int predicted, double meanNll, float[] lastLogits) {
+        public double ppl() {
+            return Math.exp(meanNll);
+        }
+    }
+
+    /** Scores {@code tokens}: the mean over positions 0..N-2 of -log p(token[t+1] | tokens[0..t]). */
+    public static Score score(LlamaModel model, int[] tokens, AttentionPattern pattern, Projection projection) {
+        if (tokens.length < 2) {
+            throw new BadInputException("need at least 2 tokens to score, got " + tokens.length);
+        }
+        INDArray logits = model.logits(new int[][]{tokens}, pattern, projection); // [N, vocab]
+        double nll = 0;
+        for (int t = 0; t + 1 < tokens.length; t++) {
+            nll += nextTokenNll(logits.getRow(t).toFloatVector(), tokens[t + 1]);
+        }
+        int predicted = tokens.length - 1;
+        return new Score(tokens.length, predicted, nll / predicted,
+                logits.getRow(tokens.length - 1).toFloatVector());
+    }
+
+    /** {@code logsumexp(row) - row[target]}, in double. */
+    public static double nextTokenNll(float[] row, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : row) {
+            max = Math.max(max, v);
+        }
+        double z = 0;
+        for (float v : row) {
+            z += Math.exp(v - max);
+        }
+        return max + Math.log(z) - row[target];
+    }
+}
