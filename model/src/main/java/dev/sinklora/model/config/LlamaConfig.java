@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.ModelDirectory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +31,9 @@ public record LlamaConfig(
         int bosTokenId,
         int eosTokenId,
         String rawJson) {
+
+    /** The file name of an HF model config. */
+    public static final String FILE_NAME = "config.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -83,6 +87,15 @@ public record LlamaConfig(
         } catch (NoSuchFileException e) {
             throw new BadInputException(file + ": no such file (expected an HF config.json)", e);
         }
+    }
+
+    /** Reads {@code config.json} of a model directory on any file system. */
+    public static LlamaConfig load(ModelDirectory dir) throws IOException {
+        if (!dir.hasFile(FILE_NAME)) {
+            throw new BadInputException(dir.describe(FILE_NAME) + ": no such file (expected an HF config.json)");
+        }
+        return parse(new String(dir.readAll(FILE_NAME), java.nio.charset.StandardCharsets.UTF_8),
+                dir.describe(FILE_NAME));
     }
 
     /** Parses config.json text; {@code source} names the file in error messages. */

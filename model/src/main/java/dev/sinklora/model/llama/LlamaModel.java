@@ -3,6 +3,8 @@ package dev.sinklora.model.llama;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.config.LlamaConfig;
+import dev.sinklora.model.io.LocalModelDirectory;
+import dev.sinklora.model.io.ModelDirectory;
 import dev.sinklora.model.io.safetensors.Checkpoint;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -10,8 +12,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
@@ -46,15 +48,20 @@ public final class LlamaModel {
 
     /** Loads an HF checkpoint directory: config.json + model.safetensors (or a sharded index). */
     public static LlamaModel load(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new BadInputException(dir + ": not a directory (expected an HF model directory)");
+        return load(new LocalModelDirectory(dir));
+    }
+
+    /** As {@link #load(Path)}, for a directory on any file system. */
+    public static LlamaModel load(ModelDirectory dir) throws IOException {
+        if (!dir.isDirectory()) {
+            throw new BadInputException(dir.describe() + ": not a directory (expected an HF model directory)");
         }
         LlamaConfig config = LlamaConfig.load(dir);
         Map<String, INDArray> weights = new LinkedHashMap<>();
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             for (String name : LlamaTensors.names(config)) {
                 if (!ckpt.names().contains(name)) {
-                    throw new BadInputException(dir + ": checkpoint is missing tensor '" + name + "'");
+                    throw new BadInputException(dir.describe() + ": checkpoint is missing tensor '" + name + "'");
                 }
                 weights.put(name, ckpt.load(name));
             }
@@ -62,7 +69,7 @@ public final class LlamaModel {
         try {
             return new LlamaModel(config, weights);
         } catch (BadInputException e) {
-            throw new BadInputException(dir + ": " + e.getMessage(), e);
+            throw new BadInputException(dir.describe() + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,9 +1,10 @@
 package dev.sinklora.model.io.safetensors;
 
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.LocalModelDirectory;
+import dev.sinklora.model.io.ModelDirectory;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,14 +19,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The safetensors weights of a Hugging Face model (or adapter) directory, seen as one name-to-tensor map whichever
  * file each tensor lives in: a single file, or shards listed by {@code model.safetensors.index.json}. All files
- * are opened and cross-checked up front; tensors are read on demand.
+ * are opened and cross-checked up front; tensors are read on demand. The directory may be local ({@link Path}) or
+ * any {@link ModelDirectory} (e.g. a Hadoop file system).
  */
 public final class Checkpoint implements Closeable {
-    private final Path dir;
+    private final String dir;
     private final Map<String, SafetensorsFile> fileByTensor;
     private final List<SafetensorsFile> files;
 
-    private Checkpoint(Path dir, Map<String, SafetensorsFile> fileByTensor, List<SafetensorsFile> files) {
+    private Checkpoint(String dir, Map<String, SafetensorsFile> fileByTensor, List<SafetensorsFile> files) {
         this.dir = dir;
         this.fileByTensor = Collections.unmodifiableMap(fileByTensor);
         this.files = files;
@@ -39,47 +41,55 @@ public final class Checkpoint implements Closeable {
      *     shard lacks, or any file is malformed
      */
     public static Checkpoint open(Path dir) throws IOException {
+        return open(new LocalModelDirectory(dir));
+    }
+
+    /** As {@link #open(Path)}, for a directory on any file system. */
+    public static Checkpoint open(ModelDirectory dir) throws IOException {
         checkDirectory(dir);
-        Path index = dir.resolve(SafetensorsWriter.INDEX_FILE_NAME);
-        if (Files.exists(index)) {
-            return openSharded(dir, index);
+        if (dir.hasFile(SafetensorsWriter.INDEX_FILE_NAME)) {
+            return openSharded(dir);
         }
-        if (Files.exists(dir.resolve(SafetensorsWriter.SINGLE_FILE_NAME))) {
+        if (dir.hasFile(SafetensorsWriter.SINGLE_FILE_NAME)) {
             return open(dir, SafetensorsWriter.SINGLE_FILE_NAME);
         }
-        throw new BadInputException(dir + ": no " + SafetensorsWriter.INDEX_FILE_NAME + " or "
+        throw new BadInputException(dir.describe() + ": no " + SafetensorsWriter.INDEX_FILE_NAME + " or "
                 + SafetensorsWriter.SINGLE_FILE_NAME + " (not a safetensors checkpoint directory)");
     }
 
     /** Opens the single file {@code singleFileName} in {@code dir}, e.g. a PEFT {@code adapter_model.safetensors}. */
     public static Checkpoint open(Path dir, String singleFileName) throws IOException {
+        return open(new LocalModelDirectory(dir), singleFileName);
+    }
+
+    /** As {@link #open(Path, String)}, for a directory on any file system. */
+    public static Checkpoint open(ModelDirectory dir, String singleFileName) throws IOException {
         checkDirectory(dir);
-        Path path = dir.resolve(singleFileName);
-        if (!Files.isRegularFile(path)) {
-            throw new BadInputException(dir + ": no file " + singleFileName);
+        if (!dir.hasFile(singleFileName)) {
+            throw new BadInputException(dir.describe() + ": no file " + singleFileName);
         }
-        SafetensorsFile file = SafetensorsFile.open(path);
+        SafetensorsFile file = SafetensorsFile.open(dir.open(singleFileName));
         Map<String, SafetensorsFile> byTensor = new TreeMap<>();
         for (String name : file.tensors().keySet()) {
             byTensor.put(name, file);
         }
-        return new Checkpoint(dir, byTensor, List.of(file));
+        return new Checkpoint(dir.describe(), byTensor, List.of(file));
     }
 
-    private static Checkpoint openSharded(Path dir, Path index) throws IOException {
-        Map<String, String> weightMap = ShardIndex.readWeightMap(index);
+    private static Checkpoint openSharded(ModelDirectory dir) throws IOException {
+        String index = dir.describe(SafetensorsWriter.INDEX_FILE_NAME);
+        Map<String, String> weightMap = ShardIndex.readWeightMap(dir.readAll(SafetensorsWriter.INDEX_FILE_NAME), index);
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
         try {
             Map<String, SafetensorsFile> byTensor = new TreeMap<>();
             for (Map.Entry<String, String> e : weightMap.entrySet()) {
                 SafetensorsFile shard = shards.get(e.getValue());
                 if (shard == null) {
-                    Path shardPath = dir.resolve(e.getValue());
-                    if (!Files.isRegularFile(shardPath)) {
+                    if (!dir.hasFile(e.getValue())) {
                         throw new BadInputException(index + ": tensor '" + e.getKey() + "' is mapped to shard "
-                                + e.getValue() + ", which does not exist in " + dir);
+                                + e.getValue() + ", which does not exist in " + dir.describe());
                     }
-                    shard = SafetensorsFile.open(shardPath);
+                    shard = SafetensorsFile.open(dir.open(e.getValue()));
                     shards.put(e.getValue(), shard);
                 }
                 if (!shard.contains(e.getKey())) {
@@ -88,7 +98,7 @@ public final class Checkpoint implements Closeable {
                 }
                 byTensor.put(e.getKey(), shard);
             }
-            return new Checkpoint(dir, byTensor, new ArrayList<>(shards.values()));
+            return new Checkpoint(dir.describe(), byTensor, new ArrayList<>(shards.values()));
         } catch (IOException | RuntimeException e) {
             closeAll(shards.values(), e);
             throw e;
@@ -151,9 +161,9 @@ public final class Checkpoint implements Closeable {
         return file;
     }
 
-    private static void checkDirectory(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new BadInputException(dir + ": checkpoint directory does not exist or is not a directory");
+    private static void checkDirectory(ModelDirectory dir) throws IOException {
+        if (!dir.isDirectory()) {
+            throw new BadInputException(dir.describe() + ": checkpoint directory does not exist or is not a directory");
         }
     }
 

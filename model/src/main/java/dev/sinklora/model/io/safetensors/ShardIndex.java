@@ -48,9 +48,14 @@ final class ShardIndex {
      * @throws BadInputException if the file is not such an index, or names a shard outside its directory
      */
     static Map<String, String> readWeightMap(Path indexFile) throws IOException {
+        return readWeightMap(Files.readAllBytes(indexFile), indexFile.toString());
+    }
+
+    /** As {@link #readWeightMap(Path)}, for the index's bytes; {@code indexFile} names it in messages. */
+    static Map<String, String> readWeightMap(byte[] bytes, String indexFile) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(indexFile));
+            root = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw new BadInputException(indexFile + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
