@@ -7,6 +7,8 @@ import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.Projection;
+import dev.sinklora.model.lora.AdaptedModel;
+import dev.sinklora.model.lora.PeftAdapterIO;
 import dev.sinklora.model.score.SequenceScorer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,21 +44,25 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "global sink tokens (default: 4 for sf, 0 otherwise)")
     Integer sinkTokens;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory, applied unmerged")
+    @Option(names = "--adapter", paramLabel = "DIR", description = {"PEFT LoRA adapter directory, applied unmerged",
+            "(its sinklora.json RoPE factor, if any, overrides the model's)"})
     Path adapter;
 
     @Override
     public Integer call() throws Exception {
-        if (adapter != null) {
-            throw new BadInputException("--adapter is not supported yet (LoRA adapters land with the LoRA/merge issue)");
-        }
         if (tokens.length < 2) {
             throw new BadInputException("--tokens: need at least 2 tokens to score, got " + tokens.length);
         }
         AttentionPattern pattern = AttentionPattern.of(AttentionMode.parse(attention), tokens.length, groupSize, sinkTokens);
         LlamaModel m = LlamaModel.load(model);
+        Projection projection = Projection.PLAIN;
+        if (adapter != null) {
+            AdaptedModel adapted = AdaptedModel.unmerged(m, PeftAdapterIO.read(adapter), adapter.toString());
+            m = adapted.model();
+            projection = adapted.projection();
+        }
         long t0 = System.nanoTime();
-        SequenceScorer.Score s = SequenceScorer.score(m, tokens, pattern, Projection.PLAIN);
+        SequenceScorer.Score s = SequenceScorer.score(m, tokens, pattern, projection);
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         ObjectNode out = JSON.createObjectNode();
@@ -68,6 +74,9 @@ public final class ScoreCommand implements Callable<Integer> {
         out.put("group_size", pattern.groupSize());
         out.put("sink_tokens", pattern.sinkTokens());
         out.put("rope_factor", m.config().ropeFactor());
+        if (adapter != null) {
+            out.put("adapter", adapter.toString());
+        }
         var first8 = out.putArray("logits_last_row_first8");
         for (int i = 0; i < Math.min(8, s.lastLogits().length); i++) {
             first8.add(s.lastLogits()[i]);

@@ -1,0 +1,33 @@
+package dev.sinklora.io;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.Properties;
+
+/** Where a command gets its Hadoop configuration when it may run without a Spark session. */
+public final class HadoopConfs {
+
+    private HadoopConfs() {
+    }
+
+    /**
+     * The active Spark session's Hadoop configuration if there is one; otherwise the default Hadoop configuration
+     * (core-site.xml etc. from the classpath) plus every {@code spark.hadoop.*} system property with the prefix
+     * removed, as Spark itself would apply them (spark-submit passes {@code --conf} values as system properties).
+     */
+    public static Configuration current() {
+        var active = SparkSession.getActiveSession();
+        if (active.isDefined()) {
+            return new Configuration(active.get().sparkContext().hadoopConfiguration());
+        }
+        Configuration conf = new Configuration();
+        Properties props = System.getProperties();
+        for (String key : props.stringPropertyNames()) {
+            if (key.startsWith("spark.hadoop.")) {
+                conf.set(key.substring("spark.hadoop.".length()), props.getProperty(key));
+            }
+        }
+        return conf;
+    }
+}
