@@ -22,12 +22,11 @@ import java.util.concurrent.Callable;
  * is merged right here; {@code --adapters} runs a Spark job with one task per adapter.
  */
 @Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Merge PEFT LoRA adapters into a LLaMA base and write Hugging Face checkpoints:",
-                "config.json (with the adapter's RoPE scaling), model.safetensors (sharded with an index past",
-                "--max-shard-size) and the tokenizer files. Computed in FP32, one tensor at a time, checked for",
-                "NaN/Inf, written under a temporary name and renamed when complete.",
-                "Paths may be local, hdfs:// or s3a:// URIs.",
-                "Prints one JSON object per export on stdout."})
+        description = {"Merge PEFT LoRA adapters into a LLaMA base and write Hugging Face checkpoints: config.json "
+                + "(with the RoPE scaling the adapter was trained with), model.safetensors (sharded with an index "
+                + "past --max-shard-size) and the tokenizer files. Computed in FP32 one tensor at a time, checked "
+                + "for NaN/Inf, written under a temporary name and renamed when complete.",
+                "Paths may be local paths or hdfs:// / s3a:// URIs. Prints one JSON object per export on stdout."})
 public final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--base", required = true, paramLabel = "DIR", description = "HF base model directory")
@@ -39,8 +38,8 @@ public final class MergeCommand implements Callable<Integer> {
         String adapter;
 
         @Option(names = "--adapters", required = true, split = ",", paramLabel = "URI",
-                description = {"adapter directories and/or run directories of step-* checkpoints, comma separated;",
-                        "exported on Spark, one task each, into --out/<name>"})
+                description = "adapter directories and/or run directories of step-* checkpoints, comma "
+                        + "separated; exported on Spark, one task each, into --out/<name>")
         List<String> adapters;
     }
 
@@ -63,8 +62,8 @@ public final class MergeCommand implements Callable<Integer> {
     boolean overwrite;
 
     @Option(names = "--rope-factor", paramLabel = "F",
-            description = {"linear RoPE factor to write into config.json instead of the one the adapter recorded",
-                    "in sinklora.json (default: the adapter's; the base's if it recorded none)"})
+            description = "linear RoPE factor to write into config.json instead of the one the adapter recorded "
+                    + "in sinklora.json (default: the adapter's; the base's if it recorded none)")
     Double ropeFactor;
 
     @Override

@@ -33,10 +33,11 @@ public final class MergeJob {
     /** Merges one adapter; bad input is thrown, as a {@link BadInputException} naming the file or tensor. */
     public static MergeOutcome mergeOne(Configuration conf, MergeSpec spec) throws IOException {
         long t0 = System.nanoTime();
-        MergeExporter.Result r = MergeExporter.export(HadoopModelDirectory.of(spec.base(), conf),
-                HadoopModelDirectory.of(spec.adapter(), conf), HadoopModelDirectory.of(spec.out(), conf),
-                spec.options());
-        return MergeOutcome.success(spec, r, (System.nanoTime() - t0) / 1e9);
+        HadoopModelDirectory adapter = HadoopModelDirectory.of(spec.adapter(), conf);
+        MergeExporter.Result r = MergeExporter.export(HadoopModelDirectory.of(spec.base(), conf), adapter,
+                HadoopModelDirectory.of(spec.out(), conf), spec.options());
+        String name = spec.name() != null ? spec.name() : adapter.name();
+        return MergeOutcome.success(name, adapter.describe(), r, (System.nanoTime() - t0) / 1e9);
     }
 
     /**

@@ -22,8 +22,8 @@ public record MergeOutcome(String name, String adapter, String out, String error
         return error == null;
     }
 
-    static MergeOutcome success(MergeSpec spec, MergeExporter.Result r, double seconds) {
-        return new MergeOutcome(spec.name(), spec.adapter(), r.out(), null, r.dtype().name(), r.rope().factor(),
+    static MergeOutcome success(String name, String adapter, MergeExporter.Result r, double seconds) {
+        return new MergeOutcome(name, adapter, r.out(), null, r.dtype().name(), r.rope().factor(),
                 r.rope().source().name().toLowerCase(java.util.Locale.ROOT), new ArrayList<>(r.files()),
                 r.mergedTensors(), r.replacedTensors(), r.tensorBytes(), r.largestTensorBytes(), seconds);
     }
