@@ -2,6 +2,7 @@ package dev.sinklora.model.lora;
 
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.Projection;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,7 @@ public record AdaptedModel(LlamaModel model, Projection projection) {
      */
     public static AdaptedModel unmerged(LlamaModel base, LoraAdapter adapter, String where) {
         adapter.checkCompatible(base.config(), where);
-        Map<String, org.nd4j.linalg.api.ndarray.INDArray> weights = new LinkedHashMap<>(base.weights());
+        Map<String, INDArray> weights = new LinkedHashMap<>(base.weights());
         weights.putAll(adapter.extras());
         LlamaModel model = new LlamaModel(LoraMerger.mergedConfig(base.config(), adapter.trainingInfo(), null), weights);
         return new AdaptedModel(model, LoraProjection.constants(adapter));
