@@ -1,0 +1,119 @@
+package dev.sinklora.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sinklora.testing.ModelFixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `sinklora score` end to end: the JSON contract and the one-line errors with exit code 2. */
+class ScoreCommandTest {
+
+    @Test
+    void printsJsonWithMeanNllAsLastLine() throws Exception {
+        CliRunner.Result r = CliRunner.run("score", "--model", ModelFixtures.tinyBase().toString(),
+                "--tokens", ModelFixtures.expectedTokensCsv(), "--attention", "sf", "--group-size", "8");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.lastLine());
+        assertEquals(32, json.get("tokens").asInt());
+        assertEquals(7.1244577649521, json.get("mean_nll").asDouble(), 2e-4);
+        assertEquals(Math.exp(json.get("mean_nll").asDouble()), json.get("ppl").asDouble(), 1e-6);
+        assertEquals("sf", json.get("attention").asText());
+        assertEquals(4, json.get("sink_tokens").asInt());
+    }
+
+    @Test
+    void groupSizeZeroIsRejected() {
+        assertBadInput("group size must be > 0", "score", "--model", ModelFixtures.tinyBase().toString(),
+                "--tokens", "1,2,3", "--attention", "s2", "--group-size", "0");
+    }
+
+    @Test
+    void tokenOutsideVocabularyIsRejected() {
+        assertBadInput("token id 256 at position 1", "score", "--model", ModelFixtures.tinyBase().toString(),
+                "--tokens", "1,256");
+    }
+
+    @Test
+    void singleTokenIsRejected() {
+        assertBadInput("at least 2 tokens", "score", "--model", ModelFixtures.tinyBase().toString(), "--tokens", "1");
+    }
+
+    @Test
+    void unknownAttentionModeIsRejected() {
+        assertBadInput("unknown attention mode 'dense'", "score", "--model", ModelFixtures.tinyBase().toString(),
+                "--tokens", "1,2", "--attention", "dense");
+    }
+
+    @Test
+    void missingModelDirectoryIsRejected(@TempDir Path tmp) {
+        assertBadInput("not a directory", "score", "--model", tmp.resolve("nope").toString(), "--tokens", "1,2");
+    }
+
+    @Test
+    void truncatedSafetensorsIsRejectedNamingTheFile(@TempDir Path tmp) throws Exception {
+        Path model = copyBase(tmp);
+        Path st = model.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(st);
+        Files.write(st, java.util.Arrays.copyOf(bytes, bytes.length - 1000));
+        CliRunner.Result r = assertBadInput("model.safetensors", "score", "--model", model.toString(), "--tokens", "1,2");
+        assertTrue(r.err().toLowerCase().contains("trunc") || r.err().contains("past the end") || r.err().contains("end of"),
+                r.err());
+    }
+
+    @Test
+    void missingSafetensorsIsRejected(@TempDir Path tmp) throws Exception {
+        Path model = copyBase(tmp);
+        Files.delete(model.resolve("model.safetensors"));
+        assertBadInput("model.safetensors", "score", "--model", model.toString(), "--tokens", "1,2");
+    }
+
+    @Test
+    void unsupportedRopeTypeIsRejected(@TempDir Path tmp) throws Exception {
+        Path model = copyBase(tmp);
+        Path cfg = model.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replace("\"rope_scaling\": null",
+                "\"rope_scaling\": {\"type\": \"dynamic\", \"factor\": 2.0}"));
+        assertBadInput("rope_scaling type 'dynamic' is not supported", "score", "--model", model.toString(),
+                "--tokens", "1,2");
+    }
+
+    @Test
+    void headerLyingAboutSizesIsRejected(@TempDir Path tmp) throws Exception {
+        Path model = copyBase(tmp);
+        Path st = model.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(st);
+        String header = new String(bytes, 8, (int) java.nio.ByteBuffer.wrap(bytes, 0, 8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(), java.nio.charset.StandardCharsets.UTF_8);
+        // claim norm.weight is [65] while its byte range still holds 64 floats
+        String lied = header.replace("\"model.norm.weight\":{\"dtype\":\"F32\",\"shape\":[64]",
+                "\"model.norm.weight\":{\"dtype\":\"F32\",\"shape\":[65]");
+        assertTrue(!lied.equals(header), "fixture header layout changed: " + header.substring(0, 200));
+        System.arraycopy(lied.getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, bytes, 8, lied.length());
+        Files.write(st, bytes);
+        assertBadInput("model.norm.weight", "score", "--model", model.toString(), "--tokens", "1,2");
+    }
+
+    private static CliRunner.Result assertBadInput(String expected, String... args) {
+        CliRunner.Result r = CliRunner.run(args);
+        assertEquals(2, r.exitCode(), "exit code; stderr: " + r.err());
+        assertTrue(r.err().startsWith("sinklora score: error: "), r.err());
+        assertTrue(r.err().contains(expected), r.err());
+        return r;
+    }
+
+    private static Path copyBase(Path tmp) throws Exception {
+        Path dir = tmp.resolve("model");
+        Files.createDirectories(dir);
+        for (String f : new String[]{"config.json", "model.safetensors"}) {
+            Files.copy(ModelFixtures.tinyBase().resolve(f), dir.resolve(f));
+        }
+        return dir;
+    }
+}
