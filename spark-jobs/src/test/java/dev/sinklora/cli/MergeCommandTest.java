@@ -1,87 +1,71 @@
 package dev.sinklora.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sinklora.testing.ModelFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MergeCommandTest {
 
-    private record Run(int rc, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            var cl = SinkLoraCli.commandLine();
-            cl.setErr(new PrintWriter(err));
-            cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
-            int rc = cl.execute(args);
-            System.out.flush();
-            return new Run(rc, buf.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(stdout);
-        }
-    }
-
-    private static String fixture(String name) throws URISyntaxException {
-        return Path.of(MergeCommandTest.class.getResource("/tiny-llama/" + name).toURI()).toString();
+    /** {@code sinklora merge --base <fixture base> --adapter <fixture adapter> --out <out> <more>}. */
+    private static CliRunner.Result merge(Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("merge", "--base", ModelFixtures.tinyBase().toString(),
+                "--adapter", ModelFixtures.tinyAdapter().toString(), "--out", out.toString()));
+        args.addAll(List.of(more));
+        return CliRunner.run(args.toArray(String[]::new));
     }
 
     @Test
-    void mergesOneAdapterAndRefusesToOverwriteWithoutTheFlag(@TempDir Path tmp) throws Exception {
+    void mergesOneAdapterAndRefusesToOverwriteWithoutTheFlag(@TempDir Path tmp) {
         Path out = tmp.resolve("merged");
-        Run r = run("merge", "--base", fixture("base"), "--adapter", fixture("adapter"), "--out", out.toString(),
-                "--dtype", "bf16", "--max-shard-size", "100KB");
-        assertEquals(0, r.rc(), r.err());
+        CliRunner.Result r = merge(out, "--dtype", "bf16", "--max-shard-size", "100KB");
+        assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("\"ok\":true") && r.out().contains("\"dtype\":\"BF16\""), r.out());
         assertTrue(Files.exists(out.resolve("model.safetensors.index.json")));
 
-        Run again = run("merge", "--base", fixture("base"), "--adapter", fixture("adapter"), "--out", out.toString());
-        assertEquals(2, again.rc());
+        CliRunner.Result again = merge(out);
+        assertEquals(2, again.exitCode());
         assertTrue(again.err().contains("already exists") && again.err().contains("--overwrite"), again.err());
 
-        Run forced = run("merge", "--base", fixture("base"), "--adapter", fixture("adapter"), "--out", out.toString(),
-                "--overwrite");
-        assertEquals(0, forced.rc(), forced.err());
+        CliRunner.Result forced = merge(out, "--overwrite");
+        assertEquals(0, forced.exitCode(), forced.err());
         assertTrue(Files.exists(out.resolve("model.safetensors")));
-        assertTrue(!Files.exists(out.resolve("model.safetensors.index.json")), "replaced, not mixed");
+        assertFalse(Files.exists(out.resolve("model.safetensors.index.json")), "replaced, not mixed");
     }
 
     @Test
-    void badOptionsAreOneLineErrors(@TempDir Path tmp) throws Exception {
-        Run r = run("merge", "--base", fixture("base"), "--adapter", fixture("adapter"), "--out",
-                tmp.resolve("o").toString(), "--dtype", "F8");
-        assertEquals(2, r.rc());
+    void badOptionsAreOneLineErrors(@TempDir Path tmp) {
+        CliRunner.Result r = merge(tmp.resolve("o"), "--dtype", "F8");
+        assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--dtype") && r.err().contains("F8"), r.err());
 
-        r = run("merge", "--base", fixture("base"), "--out", tmp.resolve("o").toString());
-        assertEquals(2, r.rc());
-        assertTrue(r.err().contains("--adapter") && r.err().contains("--adapters"), r.err());
+        r = merge(tmp.resolve("o"), "--max-shard-size", "lots");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--max-shard-size") && r.err().contains("lots"), r.err());
 
-        r = run("merge", "--base", fixture("base"), "--adapter", fixture("adapter"), "--out",
-                tmp.resolve("o").toString(), "--max-shard-size", "lots");
-        assertEquals(2, r.rc());
-        assertTrue(r.err().contains("lots"), r.err());
+        r = merge(tmp.resolve("o"), "--rope-factor", "-2");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--rope-factor"), r.err());
+
+        r = CliRunner.run("merge", "--base", ModelFixtures.tinyBase().toString(), "--out", tmp.resolve("o").toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--adapter") && r.err().contains("--adapters"), r.err());
+        assertFalse(Files.exists(tmp.resolve("o")));
     }
 
     @Test
     void helpListsOptionsWithDefaults() {
-        Run r = run("merge", "--help");
-        assertEquals(0, r.rc());
+        CliRunner.Result r = CliRunner.run("merge", "--help");
+        assertEquals(0, r.exitCode());
         for (String s : new String[]{"--base", "--adapter", "--adapters", "--out", "--dtype", "--max-shard-size",
                 "default: 5GB", "--overwrite", "--rope-factor", "s3a://"}) {
             assertTrue(r.out().contains(s), "help lacks " + s + ":\n" + r.out());
@@ -90,19 +74,21 @@ class MergeCommandTest {
 
     @Test
     void scoreAppliesAnAdapterUnmerged() throws Exception {
-        String tokens = "1,17,42,99,5,200,31,7";
-        Run plain = run("score", "--model", fixture("base"), "--tokens", tokens);
-        Run adapted = run("score", "--model", fixture("base"), "--tokens", tokens, "--adapter", fixture("adapter"));
-        assertEquals(0, plain.rc(), plain.err());
-        assertEquals(0, adapted.rc(), adapted.err());
-        assertTrue(adapted.out().contains("\"adapter\""), adapted.out());
-        double a = meanNll(plain.out());
-        double b = meanNll(adapted.out());
-        assertTrue(Math.abs(a - b) > 0.01, a + " vs " + b);
-    }
-
-    private static double meanNll(String json) throws Exception {
-        String last = json.strip().lines().reduce((x, y) -> y).orElseThrow();
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(last).get("mean_nll").asDouble();
+        String tokens = ModelFixtures.expectedTokensCsv();
+        String base = ModelFixtures.tinyBase().toString();
+        CliRunner.Result plain = CliRunner.run("score", "--model", base, "--tokens", tokens);
+        CliRunner.Result adapted = CliRunner.run("score", "--model", base, "--tokens", tokens,
+                "--adapter", ModelFixtures.tinyAdapter().toString());
+        assertEquals(0, plain.exitCode(), plain.err());
+        assertEquals(0, adapted.exitCode(), adapted.err());
+        var json = new ObjectMapper().readTree(adapted.lastLine());
+        assertEquals(ModelFixtures.tinyAdapter().toString(), json.get("adapter").asText());
+        // The independent reference: expected.json's full-attention mean_nll_with_adapter.
+        var full = new ObjectMapper().readTree(ModelFixtures.tinyLlama().resolve("expected.json").toFile())
+                .get("cases").get(0);
+        assertEquals("full", full.get("name").asText());
+        assertEquals(full.get("mean_nll_with_adapter").asDouble(), json.get("mean_nll").asDouble(), 2e-4);
+        double without = new ObjectMapper().readTree(plain.lastLine()).get("mean_nll").asDouble();
+        assertTrue(Math.abs(without - json.get("mean_nll").asDouble()) > 0.1);
     }
 }

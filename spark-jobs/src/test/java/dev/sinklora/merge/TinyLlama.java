@@ -6,14 +6,14 @@ import dev.sinklora.model.llama.Projection;
 import dev.sinklora.model.lora.AdaptedModel;
 import dev.sinklora.model.lora.PeftAdapterIO;
 import dev.sinklora.model.score.SequenceScorer;
+import dev.sinklora.testing.ModelFixtures;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-/** The tiny-llama fixture (copied from shared/fixtures/tiny-llama into test resources) and scoring helpers. */
+/** The tiny-llama fixture ({@link ModelFixtures}) and scoring helpers for the merge tests. */
 final class TinyLlama {
 
     static final int[] TOKENS = {1, 17, 42, 99, 5, 200, 31, 7, 64, 128, 3, 250, 11, 77, 150, 9};
@@ -22,19 +22,11 @@ final class TinyLlama {
     }
 
     static Path base() {
-        return resource("tiny-llama/base");
+        return ModelFixtures.tinyBase();
     }
 
     static Path adapter() {
-        return resource("tiny-llama/adapter");
-    }
-
-    private static Path resource(String name) {
-        try {
-            return Path.of(TinyLlama.class.getResource("/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return ModelFixtures.tinyAdapter();
     }
 
     static Path copyDir(Path from, Path to) throws IOException {
