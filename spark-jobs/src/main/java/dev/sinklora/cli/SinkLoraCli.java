@@ -19,6 +19,7 @@ import java.io.PrintWriter;
                 ScoreCommand.class,
                 BenchAttentionCommand.class,
                 MergeCommand.class,
+                TrainCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 
@@ -38,6 +39,11 @@ public final class SinkLoraCli implements Runnable {
                 err.println("sinklora " + commandLine.getCommandName() + ": error: " + ex.getMessage());
                 err.flush();
                 return 2;
+            }
+            if (ex instanceof dev.sinklora.train.TrainingDivergedException) {
+                err.println("sinklora " + commandLine.getCommandName() + ": error: " + ex.getMessage());
+                err.flush();
+                return 3;
             }
             throw ex;
         });

@@ -1,0 +1,350 @@
+package dev.sinklora.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sinklora.io.HadoopModelDirectory;
+import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.attention.AttentionPattern;
+import dev.sinklora.model.config.LlamaConfig;
+import dev.sinklora.model.io.ModelDirectory;
+import dev.sinklora.model.llama.LlamaModel;
+import dev.sinklora.model.lora.AdapterTrainingInfo;
+import dev.sinklora.model.lora.LoraAdapter;
+import dev.sinklora.model.lora.LoraInit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.schedule.MapSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code sinklora train}: LoRA fine-tuning with SF-Attn (or another pattern) on Spark, by
+ * parameter averaging. Driver: builds the layer configuration (the base travels as a URI only),
+ * initialises or restores the trainable tensors, then per averaging round hands the round's
+ * minibatches to the {@link AveragingTrainer}, logs one line, appends metrics, and checkpoints.
+ */
+public final class TrainJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String METRICS_FILE = "metrics.jsonl";
+    public static final String LOSS_PLOT = "loss.png";
+
+    private TrainJob() {
+    }
+
+    /** What a finished run reports. */
+    public record Result(String out, long steps, long rounds, double firstLoss, double lastLoss, long tokensSeen,
+                         double seconds, long broadcastBytesPerRound, int workers, int seqLen, double ropeFactor,
+                         AttentionPattern pattern) {
+    }
+
+    public static Result run(SparkSession spark, TrainOptions o) throws IOException {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration conf = sc.hadoopConfiguration();
+        String baseUri = HadoopModelDirectory.of(o.base(), conf).describe();
+        ModelDirectory outDir = HadoopModelDirectory.of(o.out(), conf);
+        CheckpointStore store = new CheckpointStore(outDir);
+
+        String resumeFrom = prepareOutput(outDir, store, o);
+        LlamaModel base = FrozenBaseCache.get(baseUri);
+        LlamaConfig c = base.config();
+        DataInfo data = DataInfo.read(HadoopModelDirectory.of(o.data(), conf));
+        int seqLen = o.seqLen() != null ? o.seqLen() : data.seqLen();
+        double ropeFactor = o.ropeFactor() != null ? o.ropeFactor() : defaultRopeFactor(c, seqLen);
+        AttentionPattern pattern = AttentionPattern.of(o.attention(), seqLen, o.groupSize(), o.sinkTokens());
+        int workers = o.workers() != null ? o.workers() : sc.defaultParallelism();
+        int perRound = workers * o.averagingFrequency();
+
+        TrainingExamples examples = TrainingExamples.load(spark, data.trainUri(), seqLen, o.batchSize(), o.seed());
+        long rounds = o.maxSteps() != null
+                ? ceilDiv(o.maxSteps(), o.averagingFrequency())
+                : ceilDiv((o.epochs() == null ? 1 : o.epochs()) * examples.batchCount(), perRound);
+        JsonNode hyper = hyperparameters(o, baseUri, seqLen, ropeFactor, pattern, workers);
+        LOG.info("train: base {} ({} layers, hidden {}), data {} ({} examples, {} minibatches of {}), seq-len {}, "
+                        + "attention {}, rope factor {}, {} workers x {} local steps per round, {} rounds",
+                baseUri, c.numHiddenLayers(), c.hiddenSize(), data.trainUri(), examples.exampleCount(),
+                examples.batchCount(), o.batchSize(), seqLen, pattern, ropeFactor, workers, o.averagingFrequency(), rounds);
+
+        SinkLoraLayer layer = layer(o, baseUri, seqLen, pattern, ropeFactor);
+        ComputationGraph net = new ComputationGraph(networkConfig(o, layer));
+        net.init();
+        Map<String, INDArray> table = paramTable(net);
+        TrainableParams trainable = new TrainableParams(c, layer.loraConfig());
+        AdapterTrainingInfo info = new AdapterTrainingInfo(ropeFactor, pattern, seqLen);
+
+        long startRound = 0;
+        long tokensSeen = 0;
+        double elapsedBefore = 0;
+        List<JsonNode> metrics = new ArrayList<>();
+        Dl4jParameterAveragingTrainer trainer =
+                new Dl4jParameterAveragingTrainer(sc, net, o.batchSize(), o.averagingFrequency(), workers);
+        if (resumeFrom != null) {
+            CheckpointStore.Saved saved = store.load(resumeFrom);
+            checkSameRun(saved.state().hyperparameters(), hyper, resumeFrom);
+            trainer.restore(saved.params(), saved.optimizerState(), saved.state().iteration(), saved.state().epoch());
+            startRound = saved.state().round();
+            tokensSeen = saved.state().tokensSeen();
+            elapsedBefore = saved.state().elapsedSeconds();
+            metrics.addAll(readMetrics(outDir, startRound));
+            LOG.info("train: resumed from {} (step {}, loss {})", resumeFrom, saved.state().step(), saved.state().loss());
+        } else {
+            LoraAdapter init = LoraInit.create(c, layer.loraConfig(), o.seed(), name -> base.weights().get(name), info);
+            trainable.assign(init, table);
+        }
+
+        long[] tokensPerBatch = examples.lossTokensPerBatch();
+        long t0 = System.nanoTime();
+        double firstLoss = Double.NaN;
+        double loss = Double.NaN;
+        long lastSavedStep = startRound * o.averagingFrequency();
+        for (long r = startRound; r < rounds; r++) {
+            long step = (r + 1) * o.averagingFrequency();
+            sc.setJobDescription(String.format("train round %d/%d (step %d)", r + 1, rounds, step));
+            long rt = System.nanoTime();
+            trainer.fitRound(examples.round(r, perRound, workers));
+            double secs = (System.nanoTime() - rt) / 1e9;
+            loss = trainer.lastLoss();
+            if (!Double.isFinite(loss)) {
+                throw new TrainingDivergedException("loss became " + loss + " in round " + (r + 1) + " (step " + step
+                        + "); stopped, keeping the last good checkpoint " + store.latestStep().orElse("(none)")
+                        + " in " + outDir.describe() + "; try a lower --learning-rate");
+            }
+            if (Double.isNaN(firstLoss)) {
+                firstLoss = loss;
+            }
+            long roundTokens = 0;
+            for (long g = r * perRound; g < (r + 1) * perRound; g++) {
+                roundTokens += tokensPerBatch[(int) (g % tokensPerBatch.length)];
+            }
+            tokensSeen += roundTokens;
+            double elapsed = elapsedBefore + (System.nanoTime() - t0) / 1e9;
+            double eta = (System.nanoTime() - t0) / 1e9 / (r + 1 - startRound) * (rounds - r - 1);
+            LOG.info(String.format("step %d/%d | round %d/%d | loss %.4f | %.0f tok/s | elapsed %s | eta %s",
+                    step, rounds * o.averagingFrequency(), r + 1, rounds, loss, roundTokens / secs,
+                    hms(elapsed), hms(eta)));
+            ObjectNode m = JSON.createObjectNode();
+            m.put("step", step);
+            m.put("round", r + 1);
+            m.put("loss", loss);
+            m.put("tokens", roundTokens);
+            m.put("tokens_per_s", roundTokens / secs);
+            m.put("learning_rate", learningRateAt(o, (int) step));
+            m.put("elapsed_s", elapsed);
+            metrics.add(m);
+            writeMetrics(outDir, metrics);
+
+            boolean last = r == rounds - 1;
+            if (step / o.saveEvery() > lastSavedStep / o.saveEvery() || last) {
+                TrainerState state = state(net, step, r + 1, tokensSeen, loss, elapsed, hyper);
+                store.save(CheckpointStore.stepName(step), trainable.toAdapter(table, layer.loraConfig(), info),
+                        trainer.params(), trainer.optimizerState(), state);
+                lastSavedStep = step;
+                if (last) {
+                    store.save(CheckpointStore.FINAL, trainable.toAdapter(table, layer.loraConfig(), info),
+                            trainer.params(), trainer.optimizerState(), state);
+                }
+            }
+        }
+        writeLossPlot(outDir, metrics);
+        examples.release();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new Result(outDir.describe(), rounds * o.averagingFrequency(), rounds, firstLoss, loss, tokensSeen,
+                seconds, trainer.broadcastBytesPerRound(), workers, seqLen, ropeFactor, pattern);
+    }
+
+    /** Without --resume: refuse an existing run unless --overwrite. With it: the newest checkpoint, or a fresh start. */
+    private static String prepareOutput(ModelDirectory outDir, CheckpointStore store, TrainOptions o) throws IOException {
+        boolean exists = outDir.exists() && !(outDir.listFiles().isEmpty() && outDir.listDirectories().isEmpty());
+        if (o.resume()) {
+            String latest = store.latestStep().orElse(null);
+            if (latest == null) {
+                LOG.info("train: --resume found no checkpoint in {}; starting from scratch", outDir.describe());
+            }
+            return latest;
+        }
+        if (exists) {
+            if (!o.overwrite()) {
+                throw new BadInputException(outDir.describe() + " already exists; use --resume to continue it or"
+                        + " --overwrite to replace it");
+            }
+            outDir.deleteRecursively();
+        }
+        return null;
+    }
+
+    static SinkLoraLayer layer(TrainOptions o, String baseUri, int seqLen, AttentionPattern pattern, double ropeFactor) {
+        SinkLoraLayer layer = new SinkLoraLayer();
+        layer.setBaseUri(baseUri);
+        layer.setBatchSize(o.batchSize());
+        layer.setSeqLen(seqLen);
+        layer.setAttention(pattern.mode().cliName());
+        layer.setGroupSize(pattern.groupSize());
+        layer.setSinkTokens(pattern.sinkTokens());
+        layer.setRopeFactor(ropeFactor);
+        layer.setLoraR(o.lora().r());
+        layer.setLoraAlpha(o.lora().alpha());
+        layer.setTargets(new ArrayList<>(o.lora().targets()));
+        layer.setTrainable(new ArrayList<>(o.trainableNames()));
+        return layer;
+    }
+
+    /** AdamW(0.9, 0.999, 1e-8), constant learning rate after a linear warmup, global L2 clipping at 1.0. */
+    static ComputationGraphConfiguration networkConfig(TrainOptions o, SinkLoraLayer layer) {
+        Map<Integer, Double> schedule = new HashMap<>();
+        for (int i = 0; i <= o.warmupSteps(); i++) {
+            schedule.put(i, learningRateAt(o, i));
+        }
+        NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
+                .seed(o.seed())
+                .dataType(DataType.FLOAT)
+                .updater(Adam.builder().learningRateSchedule(new MapSchedule(ScheduleType.ITERATION, schedule))
+                        .beta1(0.9).beta2(0.999).epsilon(1e-8).build())
+                // one layer holds every trainable tensor, so per-layer clipping is global-norm clipping
+                .gradientNormalization(GradientNormalization.ClipL2PerLayer)
+                .gradientNormalizationThreshold(1.0);
+        if (o.weightDecay() > 0) {
+            b.weightDecay(o.weightDecay(), true); // decoupled (AdamW): w -= lr * wd * w
+        }
+        return b.graphBuilder()
+                .addInputs("ids")
+                .setInputTypes(InputType.feedForward(layer.getSeqLen()))
+                .addLayer("llama", layer, "ids")
+                .setOutputs("llama")
+                .build();
+    }
+
+    /** Learning rate of (0-based) optimizer step {@code i}: linear warmup over the first steps, then constant. */
+    static double learningRateAt(TrainOptions o, int i) {
+        return o.warmupSteps() == 0 ? o.learningRate() : o.learningRate() * Math.min(1.0, (i + 1.0) / o.warmupSteps());
+    }
+
+    /** The default linear RoPE factor: seq-len / max_position_embeddings rounded up, when seq-len exceeds it. */
+    static double defaultRopeFactor(LlamaConfig c, int seqLen) {
+        double own = c.ropeFactor();
+        long needed = ceilDiv(seqLen, c.maxPositionEmbeddings());
+        return seqLen > c.maxPositionEmbeddings() ? Math.max(own, needed) : own;
+    }
+
+    static Map<String, INDArray> paramTable(ComputationGraph net) {
+        Map<String, INDArray> table = new LinkedHashMap<>();
+        net.paramTable().forEach((k, v) -> table.put(k.substring("llama_".length()), v));
+        return table;
+    }
+
+    private static TrainerState state(ComputationGraph net, long step, long round, long tokens, double loss,
+                                      double elapsed, JsonNode hyper) {
+        return new TrainerState(step, round, tokens, loss, elapsed, net.getConfiguration().getIterationCount(),
+                net.getConfiguration().getEpochCount(), hyper);
+    }
+
+    private static JsonNode hyperparameters(TrainOptions o, String baseUri, int seqLen, double ropeFactor,
+                                            AttentionPattern p, int workers) {
+        ObjectNode h = JSON.createObjectNode();
+        h.put("base", baseUri);
+        h.put("data", o.data());
+        h.put("attention", p.mode().cliName());
+        h.put("group_size", p.groupSize());
+        h.put("sink_tokens", p.sinkTokens());
+        h.put("seq_len", seqLen);
+        h.put("rope_factor", ropeFactor);
+        h.put("lora_r", o.lora().r());
+        h.put("lora_alpha", o.lora().alpha());
+        h.put("lora_dropout", o.lora().dropout());
+        h.put("lora_targets", String.join(",", o.lora().targets()));
+        h.put("trainable", String.join(",", o.trainableNames()));
+        h.put("learning_rate", o.learningRate());
+        h.put("warmup_steps", o.warmupSteps());
+        h.put("weight_decay", o.weightDecay());
+        h.put("batch_size", o.batchSize());
+        h.put("averaging_frequency", o.averagingFrequency());
+        h.put("workers", workers);
+        h.put("seed", o.seed());
+        h.put("optimizer", "AdamW(0.9, 0.999, 1e-8), constant LR after linear warmup, grad clip 1.0");
+        if (o.maxSteps() != null) h.put("max_steps", o.maxSteps());
+        if (o.epochs() != null) h.put("epochs", o.epochs());
+        h.put("save_every", o.saveEvery());
+        return h;
+    }
+
+    /** A resumed run must be the same run: only its length and checkpoint cadence may change. */
+    private static void checkSameRun(JsonNode saved, JsonNode now, String checkpoint) {
+        var it = now.fieldNames();
+        while (it.hasNext()) {
+            String f = it.next();
+            if (f.equals("max_steps") || f.equals("epochs") || f.equals("save_every")) {
+                continue;
+            }
+            if (saved.get(f) == null || !now.get(f).asText().equals(saved.get(f).asText())) {
+                throw new BadInputException("--resume: " + f + " is " + now.get(f) + " but checkpoint " + checkpoint
+                        + " was trained with " + saved.get(f));
+            }
+        }
+    }
+
+    private static List<JsonNode> readMetrics(ModelDirectory out, long upToRound) throws IOException {
+        List<JsonNode> kept = new ArrayList<>();
+        if (!out.hasFile(METRICS_FILE)) {
+            return kept;
+        }
+        for (String line : new String(out.readAll(METRICS_FILE), StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+                JsonNode m = JSON.readTree(line);
+                if (m.get("round").asLong() <= upToRound) {
+                    kept.add(m);
+                }
+            }
+        }
+        return kept;
+    }
+
+    private static void writeMetrics(ModelDirectory out, List<JsonNode> metrics) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode m : metrics) {
+            sb.append(JSON.writeValueAsString(m)).append('\n');
+        }
+        try (OutputStream os = out.create(METRICS_FILE)) {
+            os.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void writeLossPlot(ModelDirectory out, List<JsonNode> metrics) throws IOException {
+        List<LossCurvePlot.Point> points = new ArrayList<>();
+        for (JsonNode m : metrics) {
+            points.add(new LossCurvePlot.Point(m.get("step").asDouble(), m.get("loss").asDouble()));
+        }
+        byte[] png = LossCurvePlot.png("sinklora train: loss per averaging round", "step", "loss", points);
+        try (OutputStream os = out.create(LOSS_PLOT)) {
+            os.write(png);
+        }
+    }
+
+    static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    static String hms(double seconds) {
+        long s = Math.max(0, Math.round(seconds));
+        return String.format("%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.sinklora.train;
+
+import dev.sinklora.model.attention.AttentionMode;
+import dev.sinklora.model.io.LocalModelDirectory;
+import dev.sinklora.model.io.safetensors.Checkpoint;
+import dev.sinklora.model.llama.LlamaModel;
+import dev.sinklora.model.lora.LoraAdapter;
+import dev.sinklora.model.lora.LoraConfig;
+import dev.sinklora.model.lora.LoraModule;
+import dev.sinklora.model.lora.MergeExporter;
+import dev.sinklora.model.lora.PeftAdapterIO;
+import dev.sinklora.model.lora.TrainableExtra;
+import dev.sinklora.testing.ModelFixtures;
+import dev.sinklora.testing.SparkTestSession;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** sinklora train on local[2] with the tiny fixture: learning, frozen base, resume, attention wiring. */
+class TrainJobTest {
+
+    static final int SEQ = 32;
+    @TempDir
+    static Path tmp;
+    static Path data;
+
+    @BeforeAll
+    static void writeCorpus() throws Exception {
+        data = tmp.resolve("corpus");
+        SparkSession spark = SparkTestSession.get();
+        StructType schema = new StructType()
+                .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+                .add("doc_starts", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+                .add("length", DataTypes.IntegerType, false);
+        List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+        for (int k = 0; k < 16; k++) {
+            List<Integer> ids = new ArrayList<>();
+            for (int i = 0; i < SEQ; i++) {
+                ids.add(i == 0 ? 1 : 5 + (k * 7 + i * 3) % 40); // BOS, then an arithmetic progression mod 40
+            }
+            rows.add(RowFactory.create(ids, List.of(0), SEQ));
+        }
+        spark.createDataFrame(rows, schema).coalesce(2).write().parquet(data.resolve("train").toString());
+        Files.writeString(data.resolve("manifest.json"), "{\"seq_len\": " + SEQ + ", \"documents\": 16}");
+    }
+
+    static TrainOptions options(Path out, AttentionMode mode, int maxSteps, int saveEvery, boolean resume) {
+        LoraConfig lora = new LoraConfig(4, 8, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj"),
+                EnumSet.of(TrainableExtra.NORM));
+        return new TrainOptions(ModelFixtures.tinyBase().toString(), data.toString(), out.toString(), mode,
+                null, mode == AttentionMode.FULL ? null : 8, null, null, lora, 5e-3, 2, 0.0, maxSteps, null,
+                1, 2, 2, saveEvery, resume, false, 7);
+    }
+
+    @Test
+    void lossDropsBaseStaysBitIdenticalAndTheAdapterMerges() throws Exception {
+        Path out = tmp.resolve("run-learn");
+        TrainJob.Result r = TrainJob.run(SparkTestSession.get(), options(out, AttentionMode.SF, 16, 8, false));
+        assertEquals(8, r.rounds());
+        assertTrue(r.lastLoss() < r.firstLoss() - 0.5, "loss " + r.firstLoss() + " -> " + r.lastLoss());
+        assertEquals(2, r.workers());
+
+        // every base tensor the executors used is bit-identical to the checkpoint on disk
+        LlamaModel used = FrozenBaseCache.get(r.out().contains("://") ? ModelFixtures.tinyBase().toUri().toString()
+                : ModelFixtures.tinyBase().toString());
+        try (Checkpoint disk = Checkpoint.open(ModelFixtures.tinyBase())) {
+            for (Map.Entry<String, INDArray> e : used.weights().entrySet()) {
+                assertArrayEquals(disk.load(e.getKey()).data().asFloat(), e.getValue().data().asFloat(), 0f, e.getKey());
+            }
+        }
+        // checkpoints, metrics, plot
+        assertTrue(Files.exists(out.resolve("step-000008/adapter_model.safetensors")));
+        assertTrue(Files.exists(out.resolve("step-000016/trainer_state.json")));
+        assertTrue(Files.exists(out.resolve("final/adapter_config.json")));
+        assertEquals(8, Files.readAllLines(out.resolve(TrainJob.METRICS_FILE)).size());
+        assertTrue(Files.size(out.resolve(TrainJob.LOSS_PLOT)) > 1000);
+        LoraAdapter adapter = PeftAdapterIO.read(out.resolve("final"));
+        assertEquals(8, adapter.modules().size());
+        assertEquals(5, adapter.extras().size()); // 2 x 2 layer norms + final norm
+        assertEquals(1.0, adapter.trainingInfo().ropeFactor());
+
+        // the adapter merges
+        Path merged = tmp.resolve("merged");
+        MergeExporter.export(new LocalModelDirectory(ModelFixtures.tinyBase()), new LocalModelDirectory(out.resolve("final")),
+                new LocalModelDirectory(merged), MergeExporter.Options.defaults());
+        assertTrue(Files.exists(merged.resolve("model.safetensors")));
+    }
+
+    @Test
+    void resumedRunEndsWhereAnUninterruptedOneDoes() throws Exception {
+        Path straight = tmp.resolve("run-straight");
+        TrainJob.run(SparkTestSession.get(), options(straight, AttentionMode.SF, 8, 4, false));
+
+        Path split = tmp.resolve("run-split");
+        TrainJob.run(SparkTestSession.get(), options(split, AttentionMode.SF, 4, 4, false));
+        assertTrue(Files.exists(split.resolve("step-000004")));
+        TrainJob.Result resumed = TrainJob.run(SparkTestSession.get(), options(split, AttentionMode.SF, 8, 4, true));
+        assertEquals(4, resumed.rounds());
+
+        LoraAdapter a = PeftAdapterIO.read(straight.resolve("final"));
+        LoraAdapter b = PeftAdapterIO.read(split.resolve("final"));
+        for (Map.Entry<String, LoraModule> e : a.modules().entrySet()) {
+            LoraModule other = b.modules().get(e.getKey());
+            assertArrayEquals(e.getValue().a().data().asFloat(), other.a().data().asFloat(), 1e-6f, e.getKey() + " A");
+            assertArrayEquals(e.getValue().b().data().asFloat(), other.b().data().asFloat(), 1e-6f, e.getKey() + " B");
+        }
+        for (String extra : a.extras().keySet()) {
+            assertArrayEquals(a.extras().get(extra).data().asFloat(), b.extras().get(extra).data().asFloat(), 1e-6f, extra);
+        }
+        // and the trained adapter is not the initial one
+        assertNotEquals(0.0, a.modules().values().iterator().next().b().norm2Number().doubleValue());
+    }
+
+    @Test
+    void attentionSettingsReachTheLayers() throws Exception {
+        TrainJob.Result s2 = TrainJob.run(SparkTestSession.get(), options(tmp.resolve("run-s2"), AttentionMode.S2, 2, 2, false));
+        TrainJob.Result sf = TrainJob.run(SparkTestSession.get(), options(tmp.resolve("run-sf"), AttentionMode.SF, 2, 2, false));
+        assertEquals("s2(G=8,S=0)", s2.pattern().toString());
+        assertEquals("sf(G=8,S=4)", sf.pattern().toString());
+        assertNotEquals(s2.firstLoss(), sf.firstLoss(), 1e-4);
+    }
+
+    @Test
+    void existingRunIsRefusedWithoutResumeOrOverwrite() throws Exception {
+        Path out = tmp.resolve("run-exists");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("something"), "x");
+        var e = assertThrows(dev.sinklora.model.BadInputException.class,
+                () -> TrainJob.run(SparkTestSession.get(), options(out, AttentionMode.SF, 2, 2, false)));
+        assertTrue(e.getMessage().contains("--resume") && e.getMessage().contains("--overwrite"), e.getMessage());
+    }
+}
