@@ -77,6 +77,9 @@ class TrainJobTest {
         assertEquals(8, r.rounds());
         assertTrue(r.lastLoss() < r.firstLoss() - 0.5, "loss " + r.firstLoss() + " -> " + r.lastLoss());
         assertEquals(2, r.workers());
+        // only trainable tensors travel: LoRA (2 layers x 4 modules x (4x64 + 64x4)) + 5 norms of 64,
+        // FP32, plus Adam's two moments of the same size
+        assertEquals((2 * 4 * 512 + 5 * 64) * 4L * 3, r.broadcastBytesPerRound());
 
         // every base tensor the executors used is bit-identical to the checkpoint on disk
         LlamaModel used = FrozenBaseCache.get(r.out().contains("://") ? ModelFixtures.tinyBase().toUri().toString()
