@@ -150,6 +150,56 @@ public final class HfTokenizer implements AutoCloseable {
         return toInts(ids);
     }
 
+    /**
+     * Ids of {@code prompt + completion} encoded as one text (as LongLoRA does), and how many of
+     * the leading ids are the prompt's: the longest common prefix with the prompt's own ids, so a
+     * token that straddles the junction counts as completion. A long prompt is not encoded twice:
+     * its head up to a piece boundary is shared, only the last ~{@value #PIECE_CHARS} characters
+     * are encoded both with and without the completion.
+     */
+    public Pair encodePair(String prompt, String completion) {
+        int cut = splitAtSpaces || splitAtNewlines
+                ? PieceSplitter.lastBoundaryBefore(prompt, prompt.length() - PIECE_CHARS, splitAtSpaces, splitAtNewlines)
+                : -1;
+        if (cut > 0) {
+            long[] head = encodePieces(prompt.substring(0, cut), PIECE_CHARS, splitAtSpaces, splitAtNewlines, true);
+            String tail = prompt.substring(cut);
+            long[] tailFull = encodePieces(tail + completion, PIECE_CHARS, splitAtSpaces, splitAtNewlines, false, true);
+            long[] tailPrompt = encodePieces(tail, PIECE_CHARS, splitAtSpaces, splitAtNewlines, false, true);
+            if (tailFull != null && tailPrompt != null) {
+                long[] ids = Arrays.copyOf(head, head.length + tailFull.length);
+                System.arraycopy(tailFull, 0, ids, head.length, tailFull.length);
+                return new Pair(toInts(ids), head.length + commonPrefix(tailFull, tailPrompt));
+            }
+            wholeFallbacks++;
+        }
+        int[] ids = encode(prompt + completion);
+        int[] p = encode(prompt);
+        return new Pair(ids, commonPrefix(ids, p));
+    }
+
+    /** Ids of a prompt + completion text and the number of leading ids that belong to the prompt. */
+    public record Pair(int[] ids, int promptTokens) {
+    }
+
+    private static int commonPrefix(long[] a, long[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
     /** Token ids of {@code text} as one native call, without piece splitting (for benchmarks and checks). */
     public int[] encodeWhole(String text) {
         return toInts(encodeRaw(text));
@@ -225,6 +275,15 @@ public final class HfTokenizer implements AutoCloseable {
      * the whole text is encoded in one call ({@code fallbackWhole}) or null is returned (self-check).
      */
     private long[] encodePieces(String text, int target, boolean atSpaces, boolean atNewlines, boolean fallbackWhole) {
+        return encodePieces(text, target, atSpaces, atNewlines, fallbackWhole, false);
+    }
+
+    /**
+     * @param continuation the text continues a longer text at an allowed boundary: its first piece
+     *                     is encoded like any later piece (no prefix-space normalization)
+     */
+    private long[] encodePieces(String text, int target, boolean atSpaces, boolean atNewlines, boolean fallbackWhole,
+                                boolean continuation) {
         long[] out = new long[Math.max(16, text.length() / 3)];
         int n = 0;
         int start = 0;
@@ -232,7 +291,7 @@ public final class HfTokenizer implements AutoCloseable {
             int end = PieceSplitter.pieceEnd(text, start, target, atSpaces, atNewlines);
             long[] ids;
             int skip;
-            if (start == 0) {
+            if (start == 0 && !continuation) {
                 ids = encodeRaw(text.substring(0, end));
                 skip = 0;
             } else {
@@ -240,6 +299,9 @@ public final class HfTokenizer implements AutoCloseable {
                 skip = separatorIds.length;
                 if (!startsWith(ids, separatorIds)) {
                     if (!fallbackWhole) {
+                        return null;
+                    }
+                    if (continuation) {
                         return null;
                     }
                     wholeFallbacks++;

@@ -32,4 +32,20 @@ final class PieceSplitter {
         }
         return n;
     }
+
+    /**
+     * The last allowed boundary at or before {@code limit} (a piece may start there), or -1 if
+     * there is none.
+     */
+    static int lastBoundaryBefore(String text, int limit, boolean atSpaces, boolean atNewlines) {
+        for (int b = Math.min(limit, text.length() - 2); b >= 1; b--) {
+            char c = text.charAt(b);
+            if ((c == ' ' && atSpaces) || (c == '\n' && atNewlines)) {
+                if (!Character.isWhitespace(text.charAt(b - 1)) && !Character.isWhitespace(text.charAt(b + 1))) {
+                    return b;
+                }
+            }
+        }
+        return -1;
+    }
 }

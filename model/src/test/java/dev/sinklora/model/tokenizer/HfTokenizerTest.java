@@ -87,6 +87,28 @@ class HfTokenizerTest {
     }
 
     @Test
+    void encodePairEqualsJointEncodingWithThePromptAsCommonPrefix() {
+        Random rnd = new Random(5);
+        String[] completions = {"Sure, here it is.", " Sure", ".", "\nAnswer: 42", "🦙 llama", "]x"};
+        for (int round = 0; round < 8; round++) {
+            String prompt = "[INST] " + randomText(rnd, round < 4 ? 50 + rnd.nextInt(500) : 20_000 + rnd.nextInt(9_000))
+                    .replace("</s>", "s") + " [/INST]";
+            String completion = completions[round % completions.length] + randomText(rnd, 200 + rnd.nextInt(9_000));
+            HfTokenizer.Pair pair = tok.encodePair(prompt, completion);
+            int[] whole = tok.encodeWhole(prompt + completion);
+            int[] promptOnly = tok.encodeWhole(prompt);
+            assertArrayEquals(whole, pair.ids(), "round " + round);
+            int lcp = 0;
+            while (lcp < Math.min(whole.length, promptOnly.length) && whole[lcp] == promptOnly[lcp]) {
+                lcp++;
+            }
+            assertEquals(lcp, pair.promptTokens(), "round " + round);
+            assertTrue(pair.promptTokens() >= promptOnly.length - 1, "at most the junction token differs");
+        }
+        assertEquals(0, tok.wholeFallbacks());
+    }
+
+    @Test
     void sha256IsOfTheTokenizerFile() throws Exception {
         String expected = HexFormat.of().formatHex(
                 MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(LLAMA2)));
