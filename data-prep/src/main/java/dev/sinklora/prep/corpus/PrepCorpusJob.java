@@ -84,7 +84,7 @@ public final class PrepCorpusJob {
     public static CorpusManifest run(SparkSession spark, PrepCorpusOptions options) {
         try {
             return new PrepCorpusJob(spark, options).execute();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw SparkErrors.unwrap(e);
         }
     }

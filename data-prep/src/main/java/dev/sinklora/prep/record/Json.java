@@ -15,6 +15,9 @@ public final class Json {
     public static final ObjectMapper RECORDS = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /** For streaming parsers over whole files (a JSON array): no string-length limit. */
+    public static final ObjectMapper STREAM = new ObjectMapper();
+
     /** For manifests: snake_case field names, pretty-printed. */
     public static final ObjectMapper MANIFEST = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -26,6 +29,7 @@ public final class Json {
                 .maxNumberLength(Integer.MAX_VALUE)
                 .build();
         RECORDS.getFactory().setStreamReadConstraints(unlimited);
+        STREAM.getFactory().setStreamReadConstraints(unlimited);
         MANIFEST.getFactory().setStreamReadConstraints(unlimited);
     }
 

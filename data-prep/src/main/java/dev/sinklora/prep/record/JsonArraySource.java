@@ -28,14 +28,14 @@ final class JsonArraySource implements RecordSource {
 
     JsonArraySource(InputSplit split, Configuration conf) throws IOException {
         this.split = split;
-        this.parser = Json.RECORDS.getFactory().createParser(
+        this.parser = Json.STREAM.getFactory().createParser(
                 DataPaths.openDecompressed(new Path(split.file().path()), conf));
         try {
             if (parser.nextToken() != JsonToken.START_ARRAY) {
                 throw fail("expected a JSON array", null);
             }
         } catch (JsonProcessingException e) {
-            throw fail(e.getOriginalMessage(), e);
+            throw fail(e.getOriginalMessage(), null);
         }
     }
 
@@ -75,12 +75,13 @@ final class JsonArraySource implements RecordSource {
             JsonNode node = parser.readValueAsTree();
             return RawRecord.of(split.index(), ordinal++, line, -1, offset, Json.RECORDS.writeValueAsBytes(node));
         } catch (JsonProcessingException e) {
-            throw fail(e.getOriginalMessage(), e);
+            throw fail(e.getOriginalMessage(), null);
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + split.file().path() + ": " + e.getMessage(), e);
         }
     }
 
+    /** The message says everything; no cause, so the exception serializes back to the driver. */
     private BadInputException fail(String why, Exception cause) {
         var loc = parser.currentLocation();
         return new BadInputException(split.file().path() + ": invalid JSON array at line " + loc.getLineNr()
