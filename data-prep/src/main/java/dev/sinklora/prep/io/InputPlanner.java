@@ -52,15 +52,16 @@ public final class InputPlanner {
             if (matches == null || matches.length == 0) {
                 throw new BadInputException("--input '" + uri + "': no such file, folder or glob match");
             }
-            int before = files.size();
+            TreeMap<String, FileStatus> found = new TreeMap<>();
             for (FileStatus match : matches) {
                 if (match.isDirectory()) {
-                    addFolder(fs, match.getPath(), files, uri);
+                    addFolder(fs, match.getPath(), found, uri);
                 } else if (!hidden(match.getPath())) {
-                    files.put(match.getPath().toString(), match);
+                    found.put(match.getPath().toString(), match);
                 }
             }
-            if (files.size() == before) {
+            files.putAll(found);
+            if (found.isEmpty()) {
                 throw new BadInputException("--input '" + uri + "': matches no files (only empty folders or hidden files)");
             }
         }
