@@ -16,6 +16,9 @@ import java.io.PrintWriter;
         description = "SinkLoRA context extension for LLaMA-family models (SF-Attn + LoRA) on Spark.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                PrepCorpusCommand.class,
+                PrepSftCommand.class,
+                BenchPrepCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 
