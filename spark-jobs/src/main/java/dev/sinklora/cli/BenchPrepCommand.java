@@ -145,13 +145,13 @@ public final class BenchPrepCommand implements Callable<Integer> {
         int[] sizes = {100_000, 1_000_000};
         for (int i = 0; i < 2; i++) {
             StringBuilder sb = new StringBuilder();
-            int d = 0;
-            while (tok.encode(sb.toString()).length < sizes[i] && d < docs.size()) {
-                int before = sb.length();
-                while (sb.length() < before + sizes[i] / 4 && d < docs.size()) {
-                    sb.append(docs.get(d++)).append("\n\n");
-                }
+            long tokens = 0;
+            for (int d = 0; d < docs.size() && tokens < sizes[i] * 11L / 10; d++) {
+                sb.append(docs.get(d)).append("\n\n");
+                tokens += tok.encode(docs.get(d)).length;
             }
+            int cut = sb.indexOf(" ", (int) Math.min(sb.length() - 1, (long) sb.length() * sizes[i] / tokens));
+            sb.setLength(cut < 0 ? sb.length() : cut);
             String doc = sb.toString();
             int n = tok.encode(doc).length;
             wrapper[i] = best(() -> tok.encode(doc));

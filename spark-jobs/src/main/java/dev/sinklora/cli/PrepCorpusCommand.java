@@ -21,8 +21,9 @@ import java.util.concurrent.Callable;
                         + "(files sorted by URI). Writes OUT/train/, OUT/validation/, OUT/rejected/ and, last, "
                         + "OUT/manifest.json."},
         footer = {"", "Example:",
-                "  sinklora prep-corpus --input s3a://bucket/corpus/*.jsonl.gz --tokenizer /models/llama2/tokenizer.json \\",
-                "      --seq-len 8192 --out s3a://bucket/packed/8k --val-fraction 0.005 --skip-if-done"})
+                "  sinklora prep-corpus --input 's3a://bucket/corpus/*.jsonl.gz' \\",
+                "    --tokenizer /models/llama2/tokenizer.json --seq-len 8192 \\",
+                "    --out s3a://bucket/packed/8k --val-fraction 0.005 --skip-if-done"})
 public final class PrepCorpusCommand implements Callable<Integer> {
 
     @Option(names = "--input", required = true, split = ",", paramLabel = "URI",
@@ -35,7 +36,7 @@ public final class PrepCorpusCommand implements Callable<Integer> {
     String tokenizer;
 
     @Option(names = "--seq-len", required = true, paramLabel = "N", description = "Tokens per packed row.")
-    int seqLen;
+    Integer seqLen;
 
     @Option(names = "--out", required = true, paramLabel = "URI", description = "Output folder.")
     String out;

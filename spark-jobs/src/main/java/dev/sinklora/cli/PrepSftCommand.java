@@ -20,8 +20,9 @@ import java.util.concurrent.Callable;
                         + "unpadded, in input order. Writes OUT/train/ (and OUT/validation/), OUT/rejected/, "
                         + "and, last, OUT/manifest.json."},
         footer = {"", "Example:",
-                "  sinklora prep-sft --input s3a://bucket/LongAlpaca-12k.json --tokenizer /models/llama2 \\",
-                "      --max-len 32768 --out s3a://bucket/sft/longalpaca-32k"})
+                "  sinklora prep-sft --input s3a://bucket/LongAlpaca-12k.json \\",
+                "    --tokenizer /models/llama2 --max-len 32768 \\",
+                "    --out s3a://bucket/sft/longalpaca-32k"})
 public final class PrepSftCommand implements Callable<Integer> {
 
     @Option(names = "--input", required = true, split = ",", paramLabel = "URI",
@@ -34,7 +35,7 @@ public final class PrepSftCommand implements Callable<Integer> {
 
     @Option(names = "--max-len", required = true, paramLabel = "N",
             description = "Longest example in tokens (BOS and EOS included).")
-    int maxLen;
+    Integer maxLen;
 
     @Option(names = "--out", required = true, paramLabel = "URI", description = "Output folder.")
     String out;

@@ -11,6 +11,7 @@ import dev.sinklora.prep.record.RejectedRecord;
 import dev.sinklora.prep.record.TextExtractor;
 import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.prep.spark.TaskResources;
+import dev.sinklora.prep.spark.ThreadTokenizers;
 import dev.sinklora.prep.spark.TokenizerFiles;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -74,7 +75,7 @@ final class SplitTokenizer implements FlatMapFunction<Iterator<InputSplit>, Corp
 
         Items(InputSplit split) throws IOException {
             this.split = split;
-            this.tok = TaskResources.closeAtTaskEnd(tokenizer.value().open());
+            this.tok = ThreadTokenizers.get(tokenizer.value());
             this.source = TaskResources.closeAtTaskEnd(RecordSources.open(split, conf.value().get(), textField));
         }
 
@@ -116,7 +117,6 @@ final class SplitTokenizer implements FlatMapFunction<Iterator<InputSplit>, Corp
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            tok.close();
             double secs = (System.nanoTime() - startNanos) / 1e9;
             LOG.info("tokenized split {}/{} ({}): {} documents, {} rejected, {} tokens in {} s ({} tokens/s)",
                     split.index() + 1, totalSplits, split.describe(), docs, rejected, tokens,

@@ -11,7 +11,7 @@ import java.util.Arrays;
  */
 public final class LineReader implements Closeable {
     private final InputStream in;
-    private final byte[] buf = new byte[1 << 20];
+    private final byte[] buf = new byte[64 << 10];
     private int bufPos;
     private int bufLen;
     private long bufStartOffset;

@@ -5,7 +5,7 @@ import dev.sinklora.prep.DatasetSplit;
 import dev.sinklora.prep.record.Extracted;
 import dev.sinklora.prep.record.RawRecord;
 import dev.sinklora.prep.record.RejectedRecord;
-import dev.sinklora.prep.spark.TaskResources;
+import dev.sinklora.prep.spark.ThreadTokenizers;
 import dev.sinklora.prep.spark.TokenizerFiles;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -30,7 +30,7 @@ final class EncodeExamples implements FlatMapFunction<Iterator<Tuple2<Long, RawR
 
     @Override
     public Iterator<SftItem> call(Iterator<Tuple2<Long, RawRecord>> records) {
-        HfTokenizer tok = TaskResources.closeAtTaskEnd(tokenizer.value().open());
+        HfTokenizer tok = ThreadTokenizers.get(tokenizer.value());
         SftEncoder encoder = new SftEncoder(tok, o.template(), o.systemPrompt(), o.maxLen(), o.onOverflow());
         long start = System.nanoTime();
         return new Iterator<>() {

@@ -120,7 +120,7 @@ public final class PrepSftJob {
         JavaRDD<SftItem> items = raw
                 .repartitionAndSortWithinPartitions(new RecordKeys.BlockPartitioner(partitions))
                 .mapPartitions(new EncodeExamples(btok, o))
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             jsc.setJobDescription("prep-sft: read and encode " + files.size() + " files");
             List<BlockStats> blocks = new ArrayList<>(items.mapPartitions(BlockStats::of).collect());

@@ -13,11 +13,25 @@ import java.io.Serializable;
  * The tokenizer's files, read once on the driver (from any Hadoop file system) and broadcast, so
  * executors never need the path. Each task builds its own {@link HfTokenizer} from the bytes.
  *
- * @param path where {@code tokenizer.json} was read from
- * @param json its bytes
- * @param config bytes of a sibling {@code tokenizer_config.json}, or null
+ * Holds where {@code tokenizer.json} was read from, its bytes and those of a sibling
+ * {@code tokenizer_config.json} (or null).
  */
-public record TokenizerFiles(String path, byte[] json, byte[] config) implements Serializable {
+public final class TokenizerFiles implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String path;
+    private final byte[] json;
+    private final byte[] config;
+    private transient String sha256;
+
+    public TokenizerFiles(String path, byte[] json, byte[] config) {
+        this.path = path;
+        this.json = json;
+        this.config = config;
+    }
+
+    public String path() {
+        return path;
+    }
 
     /** @param uri a {@code tokenizer.json} file, or a folder holding one */
     public static TokenizerFiles load(String uri, Configuration conf) {
@@ -40,6 +54,11 @@ public record TokenizerFiles(String path, byte[] json, byte[] config) implements
     }
 
     public String sha256() {
-        return HfTokenizer.sha256(json);
+        String s = sha256;
+        if (s == null) {
+            s = HfTokenizer.sha256(json);
+            sha256 = s;
+        }
+        return s;
     }
 }
