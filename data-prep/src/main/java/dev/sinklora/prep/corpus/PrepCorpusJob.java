@@ -122,6 +122,7 @@ public final class PrepCorpusJob {
         LOG.info("prep-corpus: {} input files ({} MB) in {} splits -> {} (staging {})", files.size(),
                 inputBytes >> 20, splits.size(), out.finalPath(), out.staging());
 
+        out.createStaging();
         ProgressListener progress = new ProgressListener("prep-corpus", 15_000);
         spark.sparkContext().addSparkListener(progress);
         Broadcast<TokenizerFiles> btok = jsc.broadcast(tf);

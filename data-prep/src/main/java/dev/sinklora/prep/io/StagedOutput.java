@@ -47,7 +47,10 @@ public final class StagedOutput {
         this.done = done;
     }
 
-    /** Checks {@code OUT} and prepares a fresh staging folder (unless skipping a finished output). */
+    /**
+     * Checks {@code OUT} (fails fast on a finished or foreign output) and names a fresh staging
+     * folder; {@link #createStaging()} creates it once the job has planned its work.
+     */
     public static StagedOutput open(String outUri, boolean overwrite, boolean skipIfDone, Configuration conf) {
         Path out = DataPaths.qualify(outUri, conf, "--out");
         FileSystem fs = DataPaths.fs(out, conf);
@@ -76,13 +79,20 @@ public final class StagedOutput {
             }
             String id = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
                     + HexFormat.of().formatHex(SecureRandom.getSeed(4));
-            Path staging = new Path(out, STAGING_PREFIX + id);
+            return new StagedOutput(out, new Path(out, STAGING_PREFIX + id), fs, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("--out " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates the staging folder (so a run that fails while planning leaves nothing behind). */
+    public void createStaging() {
+        try {
             if (!fs.mkdirs(staging)) {
                 throw new IOException("mkdirs returned false");
             }
-            return new StagedOutput(out, staging, fs, false);
         } catch (IOException e) {
-            throw new UncheckedIOException("--out " + out + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("--out " + out + ": cannot create " + staging + ": " + e.getMessage(), e);
         }
     }
 

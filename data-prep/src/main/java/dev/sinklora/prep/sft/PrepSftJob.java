@@ -111,6 +111,7 @@ public final class PrepSftJob {
         LOG.info("prep-sft: {} input files ({} MB), encoded in {} partitions -> {} (staging {})", files.size(),
                 files.stream().mapToLong(InputFile::length).sum() >> 20, partitions, out.finalPath(), out.staging());
 
+        out.createStaging();
         ProgressListener progress = new ProgressListener("prep-sft", 15_000);
         spark.sparkContext().addSparkListener(progress);
         Broadcast<TokenizerFiles> btok = jsc.broadcast(tf);

@@ -54,7 +54,7 @@ public final class RejectedSink {
                 fs.mkdirs(dir);
                 return;
             }
-            Broadcast<long[]> offsets = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
+            Broadcast<long[]> offsets = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
                     .broadcast(lineOffsets);
             String[] sources = splits.stream().map(s -> s.file().path()).toArray(String[]::new);
             JavaRDD<Row> rows = rejected.map(r -> {

@@ -363,10 +363,11 @@ class PrepCorpusJobTest {
     }
 
     @Test
-    void missingInputIsAClearError() {
+    void missingInputIsAClearErrorAndLeavesNothingBehind() {
         BadInputException e = assertThrows(BadInputException.class,
                 () -> PrepCorpusJob.run(spark, options(tmp.resolve("nope-*.jsonl"), tmp.resolve("out"), 64)));
         assertTrue(e.getMessage().contains("--input") && e.getMessage().contains("nope-*.jsonl"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("out")), "no staging folder for a run that failed while planning");
     }
 
     @Test
