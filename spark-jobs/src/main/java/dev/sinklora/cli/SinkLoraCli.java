@@ -20,6 +20,9 @@ import java.io.PrintWriter;
                 BenchAttentionCommand.class,
                 MergeCommand.class,
                 TrainCommand.class,
+                PrepCorpusCommand.class,
+                PrepSftCommand.class,
+                BenchPrepCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 
