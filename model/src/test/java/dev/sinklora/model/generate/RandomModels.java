@@ -11,7 +11,7 @@ final class RandomModels {
 
     /** Grouped-query attention: 4 query heads share 2 KV heads (head dim 16). */
     static LlamaModel gqa(long seed) {
-        return RandomLlama.create(RandomLlama.config(64, 96, 4, 2, 2, 128, 128, false), seed, 2.0);
+        return RandomLlama.create(RandomLlama.config(64, 96, 4, 2, 2, 256, 128, false), seed, 2.0);
     }
 
     /** Tied input/output embeddings, 2 query heads sharing 1 KV head. */
