@@ -18,6 +18,7 @@ import java.io.PrintWriter;
                 CommandLine.HelpCommand.class,
                 ScoreCommand.class,
                 BenchAttentionCommand.class,
+                GenerateCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 
