@@ -19,6 +19,7 @@ import java.io.PrintWriter;
                 ScoreCommand.class,
                 BenchAttentionCommand.class,
                 GenerateCommand.class,
+                BenchGenerateCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 

@@ -21,16 +21,23 @@ public final class RandomLlama {
     private RandomLlama() {
     }
 
-    /** An HF-style config; {@code rope_scaling} null. */
+    /** An HF-style config; {@code rope_theta} 10000, {@code rope_scaling} null. */
     public static LlamaConfig config(int hidden, int intermediate, int heads, int kvHeads, int layers, int vocab,
                                      int maxPositions, boolean tiedEmbeddings) {
+        return config(hidden, intermediate, heads, kvHeads, layers, vocab, maxPositions, tiedEmbeddings, 10000.0);
+    }
+
+    /** An HF-style config with the given {@code rope_theta}; {@code rope_scaling} null. */
+    public static LlamaConfig config(int hidden, int intermediate, int heads, int kvHeads, int layers, int vocab,
+                                     int maxPositions, boolean tiedEmbeddings, double ropeTheta) {
         String json = String.format(Locale.ROOT, """
                 {"model_type": "llama", "hidden_act": "silu", "hidden_size": %d, "intermediate_size": %d,
                  "num_attention_heads": %d, "num_key_value_heads": %d, "num_hidden_layers": %d,
-                 "rms_norm_eps": 1e-6, "rope_theta": 10000.0, "rope_scaling": null, "vocab_size": %d,
+                 "rms_norm_eps": 1e-6, "rope_theta": %s, "rope_scaling": null, "vocab_size": %d,
                  "max_position_embeddings": %d, "bos_token_id": 1, "eos_token_id": 2,
                  "tie_word_embeddings": %b, "torch_dtype": "float32"}
-                """, hidden, intermediate, heads, kvHeads, layers, vocab, maxPositions, tiedEmbeddings);
+                """, hidden, intermediate, heads, kvHeads, layers, Double.toString(ropeTheta), vocab, maxPositions,
+                tiedEmbeddings);
         return LlamaConfig.parse(json, "random-llama config");
     }
 

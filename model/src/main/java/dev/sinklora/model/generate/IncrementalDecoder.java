@@ -108,8 +108,8 @@ public final class IncrementalDecoder {
         model.validateTokens(prompt);
         int n = prompt.length;
         INDArray x = Nd4j.pullRows(embed, 1, prompt);                        // [n, hidden]
-        Rotary.Tables ropeQ = rotary.tables(0, n, heads);                  // [n, H*D]
-        Rotary.Tables ropeK = rotary.tables(0, n, kvHeads);                // [n, KVH*D]
+        Rotary.Tables ropeQ = rotary.tables(0, n, heads, scale);           // [n, H*D], 1/sqrt(D) folded in
+        Rotary.Tables ropeK = rotary.tables(0, n, kvHeads, 1);             // [n, KVH*D]
         INDArray mask = causalMask(Math.min(n, prefillChunk));              // [chunk, chunk]
         for (int l = 0; l < layers.length; l++) {
             x = prefillLayer(layers[l], cache.layer(l), x, ropeQ, ropeK, mask, cache.policy().tracksScores());
@@ -131,27 +131,21 @@ public final class IncrementalDecoder {
         model.validateTokens(new int[]{token});
         int pos = cache.length();
         INDArray x = embed.getRow(token, true).dup();                         // [1, hidden]
-        Rotary.Tables ropeQ = rotary.tables(pos, 1, heads);                 // [1, H*D]
-        Rotary.Tables ropeK = rotary.tables(pos, 1, kvHeads);               // [1, KVH*D]
+        Rotary.Tables ropeQ = rotary.tables(pos, 1, heads, scale);          // [1, H*D], 1/sqrt(D) folded in
+        Rotary.Tables ropeK = rotary.tables(pos, 1, kvHeads, 1);            // [1, KVH*D]
         boolean track = cache.policy().tracksScores();
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
             LayerKvCache lc = cache.layer(l);
-            INDArray h = rmsNorm(x, w.inputNorm);                             // [1, hidden]
-            INDArray q = rotary.apply(linear(h, w.q), ropeQ).muli(scale).reshape(heads, headDim);   // [H, D]
-            INDArray k = rotary.apply(linear(h, w.k), ropeK).reshape(kvHeads, headDim);            // [KVH, D]
-            INDArray v = linear(h, w.v).reshape(kvHeads, headDim);                                 // [KVH, D]
-            lc.append(k, v, pos);
-            INDArray attn = Nd4j.create(DataType.FLOAT, heads, headDim);     // [H, D]
-            for (int g = 0; g < kvHeads; g++) {
-                var rows = NDArrayIndex.interval(g * groups, (g + 1) * groups);
-                INDArray qg = q.get(rows, NDArrayIndex.all());                // [G, D]
-                INDArray p = softmaxRows(Nd4j.gemm(qg, lc.keys(g), false, true));   // [G, n]
-                if (track) {
-                    lc.accumulate(g, p.sum(0));                               // [n]
-                }
-                attn.get(rows, NDArrayIndex.all()).assign(Nd4j.gemm(p, lc.values(g), false, false));
+            INDArray h = rmsNorm(x, w.inputNorm);                                                  // [1, hidden]
+            INDArray q = rotary.apply(linear(h, w.q), ropeQ).reshape(kvHeads, groups, headDim);  // [KVH, G, D], scaled
+            lc.append(rotary.apply(linear(h, w.k), ropeK).toFloatVector(),                       // [KVH*D]
+                    linear(h, w.v).toFloatVector(), pos);
+            INDArray p = softmaxLast(Nd4j.matmul(q, lc.keys(), false, true, false));           // [KVH, G, n]
+            if (track) {
+                lc.accumulate(p.sum(1));                                                         // [KVH, n]
             }
+            INDArray attn = Nd4j.matmul(p, lc.values(), false, false, false);                  // [KVH, G, D]
             lc.evictIfOverBudget(pos);
             x.addi(linear(attn.reshape(1, (long) heads * headDim), w.o));
             x = mlp(w, x);
@@ -165,7 +159,7 @@ public final class IncrementalDecoder {
                                   Rotary.Tables ropeK, INDArray mask, boolean track) {
         int n = (int) x.size(0);
         INDArray h = rmsNorm(x, w.inputNorm);                                 // [n, hidden]
-        INDArray q = rotary.apply(linear(h, w.q), ropeQ).muli(scale);          // [n, H*D]
+        INDArray q = rotary.apply(linear(h, w.q), ropeQ);                      // [n, H*D], scaled
         INDArray k = byHead(rotary.apply(linear(h, w.k), ropeK), n);          // [KVH, n, D]
         INDArray v = byHead(linear(h, w.v), n);                               // [KVH, n, D]
         INDArray scores = track ? Nd4j.zeros(DataType.FLOAT, kvHeads, n) : null;   // [KVH, n]
@@ -181,7 +175,7 @@ public final class IncrementalDecoder {
                 INDArray s = Nd4j.gemm(qc, k.slice(g).get(seen, NDArrayIndex.all()), false, true); // [C, c1]
                 s.get(NDArrayIndex.all(), rows).addi(mask.get(NDArrayIndex.interval(0, c1 - c0),
                         NDArrayIndex.interval(0, c1 - c0)));
-                INDArray p = softmaxRows(s);                                                  // [C, c1]
+                INDArray p = softmaxLast(s);                                                  // [C, c1]
                 if (track) {
                     scores.get(NDArrayIndex.point(g), seen).addi(p.sum(0));
                 }
@@ -221,9 +215,9 @@ public final class IncrementalDecoder {
         return x.reshape(n, kvHeads, headDim).permute(1, 0, 2).dup('c');
     }
 
-    /** Softmax of each row of a 2-D array, in place. */
-    private static INDArray softmaxRows(INDArray s) {
-        Nd4j.exec(new SoftMax(s, s, 1));
+    /** Softmax along the last dimension, in place. */
+    private static INDArray softmaxLast(INDArray s) {
+        Nd4j.exec(new SoftMax(s, s, s.rank() - 1));
         return s;
     }
 

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -12,10 +13,13 @@ import java.util.Arrays;
  * and values of the cached positions, in slots preallocated to the policy's capacity.
  *
  * <p>Life of a decoding step: {@link #append} writes the new position into each head's free slot, after
- * which slots {@code [0, count)} are all occupied and are what attention reads ({@link #keys(int)},
- * {@link #values(int)}); {@link #accumulate} adds the step's attention probabilities to the slots'
- * scores; {@link #evictIfOverBudget} then frees one slot per head (chosen by {@link EvictionRule}, per
- * KV head, so heads may hold different positions), which the next {@code append} overwrites in place.
+ * which slots {@code [0, count)} are all occupied and are what attention reads ({@link #keys()},
+ * {@link #values()}); {@link #accumulate} adds the step's attention probabilities to the slots' scores;
+ * {@link #evictIfOverBudget} then frees one slot per head (chosen by {@link EvictionRule}, per KV head, so
+ * heads may hold different positions), which the next {@code append} overwrites in place.
+ *
+ * <p>Single-slot writes and score reads go straight through the arrays' host buffers (CPU backend),
+ * so a step costs no per-head array views.
  */
 final class LayerKvCache {
 
@@ -25,8 +29,11 @@ final class LayerKvCache {
     private final int headDim;
     private final INDArray keys;          // [KVH, capacity, D]
     private final INDArray values;        // [KVH, capacity, D]
+    private final FloatBuffer keyData;    // host view of keys, C order
+    private final FloatBuffer valueData;  // host view of values, C order
     private final int[][] positions;      // [KVH][capacity] original position of each slot
     private final INDArray scores;        // [KVH, capacity] accumulated attention probability; null unless tracked
+    private final FloatBuffer scoreData;  // host view of scores
     private final int[] freeSlot;         // [KVH] the slot the next append writes
     private int count;                    // occupied slots per head after an append; the same for every head
     private boolean readable;             // slots [0, count) are all occupied (true after fill/append, until eviction)
@@ -38,8 +45,11 @@ final class LayerKvCache {
         this.headDim = headDim;
         this.keys = Nd4j.create(DataType.FLOAT, kvHeads, capacity, headDim);
         this.values = Nd4j.create(DataType.FLOAT, kvHeads, capacity, headDim);
+        this.keyData = keys.data().asNioFloat();
+        this.valueData = values.data().asNioFloat();
         this.positions = new int[kvHeads][capacity];
         this.scores = policy.tracksScores() ? Nd4j.create(DataType.FLOAT, kvHeads, capacity) : null;
+        this.scoreData = scores == null ? null : scores.data().asNioFloat();
         this.freeSlot = new int[kvHeads];
     }
 
@@ -83,13 +93,9 @@ final class LayerKvCache {
         int[] all = new int[n];
         Arrays.setAll(all, i -> i);
         for (int g = 0; g < kvHeads; g++) {
-            int[] kept;
-            if (n <= policy.budget()) {
-                kept = all;
-            } else {
-                float[] s = promptScores == null ? null : promptScores.getRow(g).toFloatVector();
-                kept = EvictionRule.keep(all, s, n, n - 1, policy.sinks(), policy.recent(), policy.heavy());
-            }
+            float[] s = promptScores == null ? null : promptScores.getRow(g).toFloatVector();
+            int[] kept = n <= policy.budget() ? all
+                    : EvictionRule.keep(all, s, n, n - 1, policy.sinks(), policy.recent(), policy.heavy());
             INDArray dstK = keys.get(NDArrayIndex.point(g), NDArrayIndex.interval(0, kept.length), NDArrayIndex.all());
             INDArray dstV = values.get(NDArrayIndex.point(g), NDArrayIndex.interval(0, kept.length), NDArrayIndex.all());
             if (kept == all) {
@@ -101,15 +107,9 @@ final class LayerKvCache {
             }
             for (int i = 0; i < kept.length; i++) {
                 positions[g][i] = kept[i];
-            }
-            if (scores != null) {
-                float[] s = promptScores.getRow(g).toFloatVector();
-                float[] keptScores = new float[kept.length];
-                for (int i = 0; i < kept.length; i++) {
-                    keptScores[i] = s[kept[i]];
+                if (scores != null) {
+                    scoreData.put(g * capacity + i, s[kept[i]]);
                 }
-                scores.get(NDArrayIndex.point(g), NDArrayIndex.interval(0, kept.length))
-                        .assign(Nd4j.createFromArray(keptScores));
             }
             freeSlot[g] = kept.length;
         }
@@ -120,50 +120,52 @@ final class LayerKvCache {
     /**
      * Writes the key and value of {@code position} into each head's free slot (score 0).
      *
-     * @param k [KVH, D] RoPE'd key of the new position
-     * @param v [KVH, D]
+     * @param k [KVH * D] RoPE'd key of the new position, head-major
+     * @param v [KVH * D]
      */
-    void append(INDArray k, INDArray v, int position) {
+    void append(float[] k, float[] v, int position) {
         if (count >= capacity) {
             throw new IllegalStateException("cache full: " + count + " of " + capacity + " slots");
         }
         for (int g = 0; g < kvHeads; g++) {
             int slot = freeSlot[g];
-            keys.get(NDArrayIndex.point(g), NDArrayIndex.point(slot), NDArrayIndex.all()).assign(k.getRow(g));
-            values.get(NDArrayIndex.point(g), NDArrayIndex.point(slot), NDArrayIndex.all()).assign(v.getRow(g));
+            int at = (g * capacity + slot) * headDim;
+            keyData.put(at, k, g * headDim, headDim);
+            valueData.put(at, v, g * headDim, headDim);
             positions[g][slot] = position;
             if (scores != null) {
-                scores.putScalar(g, slot, 0f);
+                scoreData.put(g * capacity + slot, 0f);
             }
         }
         count++;
         readable = true;
     }
 
-    /** [count, D] view of head {@code g}'s keys, every slot occupied (after {@link #append} or {@link #fill}). */
-    INDArray keys(int g) {
+    /** [KVH, count, D] keys, every slot occupied (after {@link #append} or {@link #fill}). */
+    INDArray keys() {
         checkReadable();
-        return keys.get(NDArrayIndex.point(g), NDArrayIndex.interval(0, count), NDArrayIndex.all());
+        return count == capacity ? keys
+                : keys.get(NDArrayIndex.all(), NDArrayIndex.interval(0, count), NDArrayIndex.all());
     }
 
-    /** [count, D] view of head {@code g}'s values. */
-    INDArray values(int g) {
+    /** [KVH, count, D] values. */
+    INDArray values() {
         checkReadable();
-        return values.get(NDArrayIndex.point(g), NDArrayIndex.interval(0, count), NDArrayIndex.all());
+        return count == capacity ? values
+                : values.get(NDArrayIndex.all(), NDArrayIndex.interval(0, count), NDArrayIndex.all());
     }
 
     /**
-     * Adds attention probabilities to head {@code g}'s slot scores (no-op unless scores are tracked).
+     * Adds attention probabilities to the slots' scores (no-op unless scores are tracked).
      *
-     * @param probs [count] or [1, count]: probability each slot received, summed over the query heads of
-     *              KV head {@code g}
+     * @param probs [KVH, count]: probability each slot received, summed over the query heads of its KV head
      */
-    void accumulate(int g, INDArray probs) {
+    void accumulate(INDArray probs) {
         if (scores == null) {
             return;
         }
         checkReadable();
-        scores.get(NDArrayIndex.point(g), NDArrayIndex.interval(0, count)).addi(probs.reshape(count));
+        (count == capacity ? scores : scores.get(NDArrayIndex.all(), NDArrayIndex.interval(0, count))).addi(probs);
     }
 
     /**
@@ -177,9 +179,11 @@ final class LayerKvCache {
             }
             return false;
         }
+        float[] s = scores == null ? null : new float[count];
         for (int g = 0; g < kvHeads; g++) {
-            float[] s = scores == null ? null
-                    : scores.get(NDArrayIndex.point(g), NDArrayIndex.interval(0, count)).toFloatVector();
+            if (s != null) {
+                scoreData.get(g * capacity, s, 0, count);
+            }
             int victim = EvictionRule.victim(positions[g], s, count, newest, policy.sinks(), policy.recent());
             if (victim < 0) {
                 throw new IllegalStateException("no evictable slot: budget " + policy + " holds " + count);
@@ -210,7 +214,7 @@ final class LayerKvCache {
         }
         for (int s = 0; s < count + (readable ? 0 : 1); s++) {
             if ((readable || s != freeSlot[g]) && positions[g][s] == position) {
-                return scores.getFloat(g, s);
+                return scoreData.get(g * capacity + s);
             }
         }
         return Float.NaN;

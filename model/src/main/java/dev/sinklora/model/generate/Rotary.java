@@ -30,10 +30,13 @@ final class Rotary {
         this.rotateHalf = Nd4j.create(r, new long[]{headDim, headDim}, DataType.FLOAT);
     }
 
-    /** cos and sin tables for positions {@code start .. start+n-1}, tiled over {@code heads}: [n, heads*D] each. */
-    Tables tables(int start, int n, int heads) {
-        return new Tables(tile(Rope.cos(start, n, headDim, theta, factor), n, heads),
-                tile(Rope.sin(start, n, headDim, theta, factor), n, heads));
+    /**
+     * cos and sin tables for positions {@code start .. start+n-1}, tiled over {@code heads}, times {@code scale}
+     * (RoPE is linear, so scaling the tables scales the result, e.g. by 1/sqrt(D) for queries): [n, heads*D] each.
+     */
+    Tables tables(int start, int n, int heads, double scale) {
+        return new Tables(tile(Rope.cos(start, n, headDim, theta, factor), n, heads, (float) scale),
+                tile(Rope.sin(start, n, headDim, theta, factor), n, heads, (float) scale));
     }
 
     /**
@@ -47,8 +50,13 @@ final class Rotary {
         return x.mul(t.cos).addi(rotated.muli(t.sin));
     }
 
-    private INDArray tile(float[] table, int n, int heads) {
+    private INDArray tile(float[] table, int n, int heads, float scale) {
         int d = headDim;
+        if (scale != 1f) {
+            for (int i = 0; i < table.length; i++) {
+                table[i] *= scale;
+            }
+        }
         float[] out = new float[n * heads * d];
         for (int t = 0; t < n; t++) {
             for (int h = 0; h < heads; h++) {

@@ -51,11 +51,12 @@ class LayerKvCacheTest {
 
         // every held key is still the one written for its position, wherever its slot is
         c.append(key(8), key(8), 8);
-        INDArray k = c.keys(0);
+        INDArray k = c.keys();                               // [1, 6, D]
+        assertArrayEquals(new long[]{1, 6, D}, k.shape());
         for (int s = 0; s < c.count(); s++) {
-            int p = (int) k.getFloat(s, 0);
-            assertEquals(p + 0.5f, k.getFloat(s, 1));
-            assertEquals(p + 0.5f, c.values(0).getFloat(s, 1));
+            int p = (int) k.getFloat(0, s, 0);
+            assertEquals(p + 0.5f, k.getFloat(0, s, 1));
+            assertEquals(p + 0.5f, c.values().getFloat(0, s, 1));
         }
     }
 
@@ -65,10 +66,9 @@ class LayerKvCacheTest {
         LayerKvCache c = new LayerKvCache(policy, 2, policy.capacity(10), D);
         INDArray prompt = Nd4j.concat(0, keys(2).reshape(1, 2, D), keys(2).reshape(1, 2, D));   // [2, 2, D]
         c.fill(prompt, prompt, Nd4j.createFromArray(new float[][]{{1f, 0f}, {0f, 1f}}));
-        INDArray k = Nd4j.concat(0, key(2), key(2));                                         // [2, D]
+        float[] k = {2f, 2.5f, 2f, 2.5f};                                                    // [KVH * D]
         c.append(k, k, 2);
-        c.accumulate(0, Nd4j.createFromArray(0f, 0f, 0f));
-        c.accumulate(1, Nd4j.createFromArray(0f, 0f, 0f));
+        c.accumulate(Nd4j.zeros(DataType.FLOAT, 2, 3));
         c.evictIfOverBudget(2);
         // head 0 keeps position 0 (score 1), head 1 keeps position 1 (score 1)
         assertArrayEquals(new int[]{0, 2}, c.positions(0));
@@ -83,8 +83,8 @@ class LayerKvCacheTest {
         // sink 0, recent 6, 7, heavy: 2 and 4 tie at 5 -> the newest, 4
         assertArrayEquals(new int[]{0, 4, 6, 7}, c.positions(0));
         assertEquals(5f, c.score(0, 4));
-        INDArray k = c.keys(0);
-        assertEquals(4f, k.getFloat(1, 0));
+        INDArray k = c.keys();
+        assertEquals(4f, k.getFloat(0, 1, 0));
     }
 
     @Test
@@ -107,20 +107,20 @@ class LayerKvCacheTest {
         c.fill(keys(2), keys(2), null);
         c.append(key(2), key(2), 2);
         c.evictIfOverBudget(2);
-        assertThrows(IllegalStateException.class, () -> c.keys(0));
+        assertThrows(IllegalStateException.class, c::keys);
     }
 
     /** Appends position {@code p}, accumulates the given per-slot probabilities, evicts. */
     private static void step(LayerKvCache c, int p, float... slotProbs) {
         c.append(key(p), key(p), p);
         assertEquals(slotProbs.length, c.count());
-        c.accumulate(0, Nd4j.createFromArray(slotProbs));
+        c.accumulate(Nd4j.createFromArray(slotProbs).reshape(1, slotProbs.length));
         c.evictIfOverBudget(p);
     }
 
-    /** [1, D] key of position p: (p, p + 0.5). */
-    private static INDArray key(int p) {
-        return Nd4j.createFromArray(new float[][]{{p, p + 0.5f}});
+    /** [KVH * D] key of position p for one head: (p, p + 0.5). */
+    private static float[] key(int p) {
+        return new float[]{p, p + 0.5f};
     }
 
     /** [1, n, D] keys of positions 0..n-1. */
