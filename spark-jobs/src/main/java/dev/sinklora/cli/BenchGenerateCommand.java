@@ -118,21 +118,23 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     private ArrayNode speed(IncrementalDecoder dec) {
         // warm-up (JIT, ND4J kernels), untimed
         int[] warm = GenerateBenchmark.randomPrompt(512, HeavyHitterLlama.VOCAB, seed + 99);
-        GenerateBenchmark.speed(dec, CachePolicy.FULL, warm, 16);
-        GenerateBenchmark.speed(dec, GenerateBenchmark.budgetPolicy(CachePolicy.Kind.H2O, speedBudget, 512, sinks), warm, 16);
+        GenerateBenchmark.speed(dec, List.of(CachePolicy.FULL,
+                GenerateBenchmark.budgetPolicy(CachePolicy.Kind.H2O, speedBudget, 512, sinks)), warm, 16);
 
         ArrayNode rows = JSON.createArrayNode();
         System.out.println();
-        System.out.println("decode tok/s = 1000 / median step ms (robust to other load); mean = steps / their total time");
+        System.out.println("full and h2o are prefilled, then their decoding steps interleaved; decode tok/s = 1000 / median");
+        System.out.println("step ms (robust to other load), mean = steps / their total time");
         System.out.printf("%-8s %-34s %9s %10s %13s %13s %13s %7s%n", "context", "cache", "KV MiB", "prefill s",
                 "median ms/t", "tok/s median", "tok/s mean", "peak");
         for (int n : contexts) {
             int promptLength = n - decodeTokens;
             int[] prompt = GenerateBenchmark.randomPrompt(promptLength, HeavyHitterLlama.VOCAB, seed + n);
             GenerateBenchmark.Speed full = null;
-            for (CachePolicy p : List.of(CachePolicy.FULL,
-                    GenerateBenchmark.budgetPolicy(CachePolicy.Kind.H2O, speedBudget, promptLength, sinks))) {
-                GenerateBenchmark.Speed r = GenerateBenchmark.speed(dec, p, prompt, decodeTokens);
+            for (GenerateBenchmark.Speed r : GenerateBenchmark.speed(dec, List.of(CachePolicy.FULL,
+                    GenerateBenchmark.budgetPolicy(CachePolicy.Kind.H2O, speedBudget, promptLength, sinks)), prompt,
+                    decodeTokens)) {
+                CachePolicy p = r.policy();
                 System.out.printf("%-8d %-34s %9.2f %10.2f %13.2f %13.1f %13.1f %7d%n", n, p, r.kvBytes() / 1048576.0,
                         r.prefillMillis() / 1000, r.medianStepMillis(), r.tokensPerSecond(), r.meanTokensPerSecond(),
                         r.cachePeak());

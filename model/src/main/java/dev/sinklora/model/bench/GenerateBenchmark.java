@@ -7,7 +7,9 @@ import dev.sinklora.model.generate.KvCache;
 import dev.sinklora.model.generate.Sampler;
 import dev.sinklora.model.score.SequenceScorer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -47,24 +49,40 @@ public final class GenerateBenchmark {
         }
     }
 
-    /** Greedy decoding of {@code decodeTokens} after {@code prompt} (EOS ignored), every step timed. */
-    public static Speed speed(IncrementalDecoder dec, CachePolicy policy, int[] prompt, int decodeTokens) {
-        KvCache cache = dec.newCache(policy, prompt.length + decodeTokens);
-        long t0 = System.nanoTime();
-        float[] logits = dec.prefill(prompt, cache);
-        double prefill = (System.nanoTime() - t0) / 1e6;
-        int[] tokens = new int[decodeTokens];
-        double[] steps = new double[decodeTokens - 1];
+    /**
+     * Greedy decoding of {@code decodeTokens} after {@code prompt} (EOS ignored) under each policy, every step
+     * timed. All caches are prefilled first (each prefill timed), then the policies' decoding steps are
+     * interleaved (step i of every policy, then step i + 1), so load from other processes hits them alike.
+     */
+    public static List<Speed> speed(IncrementalDecoder dec, List<CachePolicy> policies, int[] prompt, int decodeTokens) {
+        int k = policies.size();
+        KvCache[] caches = new KvCache[k];
+        float[][] logits = new float[k][];
+        double[] prefill = new double[k];
+        for (int j = 0; j < k; j++) {
+            caches[j] = dec.newCache(policies.get(j), prompt.length + decodeTokens);
+            long t0 = System.nanoTime();
+            logits[j] = dec.prefill(prompt, caches[j]);
+            prefill[j] = (System.nanoTime() - t0) / 1e6;
+        }
+        int[][] tokens = new int[k][decodeTokens];
+        double[][] steps = new double[k][decodeTokens - 1];
         for (int i = 0; i < decodeTokens; i++) {
-            tokens[i] = Sampler.argmax(logits);
-            if (i + 1 < decodeTokens) {
-                long s = System.nanoTime();
-                logits = dec.step(tokens[i], cache);
-                steps[i] = (System.nanoTime() - s) / 1e6;
+            for (int j = 0; j < k; j++) {
+                tokens[j][i] = Sampler.argmax(logits[j]);
+                if (i + 1 < decodeTokens) {
+                    long s = System.nanoTime();
+                    logits[j] = dec.step(tokens[j][i], caches[j]);
+                    steps[j][i] = (System.nanoTime() - s) / 1e6;
+                }
             }
         }
-        return new Speed(policy, prompt.length, prefill, steps, tokens, cache.kvBytes(), cache.bookkeepingBytes(),
-                cache.capacity(), cache.peak());
+        List<Speed> out = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            out.add(new Speed(policies.get(j), prompt.length, prefill[j], steps[j], tokens[j], caches[j].kvBytes(),
+                    caches[j].bookkeepingBytes(), caches[j].capacity(), caches[j].peak()));
+        }
+        return out;
     }
 
     /**

@@ -82,10 +82,6 @@ public final class KvCache {
         return layers[l];
     }
 
-    int layers() {
-        return layers.length;
-    }
-
     /** Called by the decoder after it has processed {@code n} more positions through every layer. */
     void advance(int n) {
         length += n;
