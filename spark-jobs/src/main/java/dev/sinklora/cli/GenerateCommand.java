@@ -66,12 +66,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--temperature", paramLabel = "T", description = "sample at this temperature (> 0) instead of greedy")
     Double temperature;
 
-    @Option(names = "--top-p", defaultValue = "1.0", paramLabel = "P",
-            description = "nucleus sampling mass, in (0, 1] (default: ${DEFAULT-VALUE})")
-    double topP;
+    @Option(names = "--top-p", paramLabel = "P", description = "with --temperature: nucleus mass, in (0, 1] (default: 1.0)")
+    Double topP;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "sampling seed (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S", description = "with --temperature: sampling seed (default: 0)")
+    Long seed;
 
     @Option(names = "--ignore-eos", description = "keep going past the config's eos_token_id")
     boolean ignoreEos;
@@ -161,12 +160,16 @@ public final class GenerateCommand implements Callable<Integer> {
 
     private Sampler sampler() {
         if (temperature == null) {
+            if (topP != null || seed != null) {
+                throw new BadInputException((topP != null ? "--top-p" : "--seed")
+                        + " only applies when sampling: give --temperature T too");
+            }
             return Sampler.greedy();
         }
         if (greedy) {
             throw new BadInputException("--greedy and --temperature are mutually exclusive");
         }
-        return Sampler.nucleus(temperature, topP, seed);
+        return Sampler.nucleus(temperature, topP == null ? 1.0 : topP, seed == null ? 0L : seed);
     }
 
     private ObjectNode report(GenerationResult r, int promptLength, String text) {

@@ -135,6 +135,8 @@ class GenerateCommandTest {
                 "generate", "--model", m, "--max-new-tokens", "2");
         assertUserError("--greedy and --temperature are mutually exclusive",
                 "generate", "--model", m, "--prompt-tokens", "1,2", "--max-new-tokens", "2", "--greedy", "--temperature", "1");
+        assertUserError("--top-p only applies when sampling",
+                "generate", "--model", m, "--prompt-tokens", "1,2", "--max-new-tokens", "2", "--top-p", "0.9");
         assertUserError("--recent-budget must be >= 1",
                 "generate", "--model", m, "--prompt-tokens", "1,2", "--max-new-tokens", "2", "--kv-cache", "h2o",
                 "--recent-budget", "0");
