@@ -27,11 +27,12 @@ import java.util.concurrent.Callable;
  * several budgets (H2O's curve), as a table, a PNG plot and a JSON last line.
  */
 @Command(name = "bench-generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Benchmark KV-cache generation on a small in-memory LLaMA (hidden 256, 4 layers, 4 heads,",
-                "vocab 512, random weights with planted heavy-hitter tokens; see HeavyHitterLlama):",
-                "  1. decode tokens/s and KV bytes, full vs h2o, per context length (prefill + decode = context);",
-                "  2. mean NLL of a sampled continuation under full, h2o and sink at budgets of the prompt length,",
-                "     for the planted model and the plain random control; PNG plot. JSON as the last line."})
+        description = {"Benchmark KV-cache generation on a small in-memory LLaMA (hidden 256, 4 layers,",
+                "4 heads, vocab 512; random weights with planted heavy-hitter tokens, see HeavyHitterLlama):",
+                "  1. decode tok/s and KV bytes, full vs h2o, per context (prompt + decoded);",
+                "  2. mean NLL of a sampled continuation under full, h2o and sink at budgets",
+                "     (fractions of the prompt), planted model and plain random control; PNG plot.",
+                "JSON as the last stdout line. On a shared machine set OMP_NUM_THREADS=1."})
 public final class BenchGenerateCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,7 +69,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             description = "where to write the NLL plot (default: ${DEFAULT-VALUE})")
     Path plot;
 
-    @Option(names = "--seed", defaultValue = "1", description = "model and prompt seed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "model and prompt seed (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--prefill-chunk", defaultValue = "" + IncrementalDecoder.DEFAULT_PREFILL_CHUNK, paramLabel = "C",
