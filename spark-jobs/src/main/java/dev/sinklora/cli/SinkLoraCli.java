@@ -23,6 +23,8 @@ import java.io.PrintWriter;
                 PrepCorpusCommand.class,
                 PrepSftCommand.class,
                 BenchPrepCommand.class,
+                GenerateCommand.class,
+                BenchGenerateCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 
