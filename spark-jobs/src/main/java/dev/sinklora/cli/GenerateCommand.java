@@ -38,7 +38,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json + *.safetensors)")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter to merge in memory (not supported yet)")
+    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter, merged into the weights in memory (its recorded RoPE factor applies)")
     Path adapter;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text (needs --tokenizer)")
@@ -107,10 +107,6 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (adapter != null) {
-            throw new BadInputException("--adapter is not supported yet (merging a LoRA adapter lands with the LoRA/merge issue); "
-                    + "merge it into the model first");
-        }
         if ((prompt == null) == (promptTokens == null)) {
             throw new BadInputException("give exactly one of --prompt TEXT (with --tokenizer) or --prompt-tokens IDS");
         }
@@ -131,6 +127,10 @@ public final class GenerateCommand implements Callable<Integer> {
         cacheOptions.resolve(promptTokens != null ? Math.max(1, promptTokens.length) : 1);   // option errors before loading
 
         LlamaModel m = LlamaModel.load(model);
+        if (adapter != null) {
+            // the eager decoder runs plain projections: fold the adapter in memory (same math as `merge`)
+            m = dev.sinklora.model.lora.LoraMerger.merged(m, dev.sinklora.model.lora.PeftAdapterIO.read(adapter));
+        }
         PrintStream out = System.out;
         try (PromptTokenizer tok = tokenizer == null ? null : DjlPromptTokenizer.load(tokenizer)) {
             int[] ids = promptTokens != null ? promptTokens

@@ -129,7 +129,7 @@ class GenerateCommandTest {
     @Test
     void userErrorsExitTwoNamingTheOption() {
         String m = model.toString();
-        assertUserError("--adapter is not supported yet",
+        assertUserError("adapter_config.json",
                 "generate", "--model", m, "--adapter", m, "--prompt-tokens", "1,2", "--max-new-tokens", "2");
         assertUserError("exactly one of --prompt",
                 "generate", "--model", m, "--max-new-tokens", "2");
@@ -160,5 +160,30 @@ class GenerateCommandTest {
         Run r = run(args);
         assertEquals(2, r.rc(), r.stderr());
         assertTrue(r.stderr().contains(expected), r.stderr());
+    }
+
+    /** --adapter: greedy tokens are the argmax of the model core run with the adapter applied unmerged. */
+    @Test
+    void adapterIsAppliedToGeneration() throws Exception {
+        var base = dev.sinklora.model.llama.LlamaModel.load(dev.sinklora.testing.ModelFixtures.tinyBase());
+        var adapted = dev.sinklora.model.lora.AdaptedModel.unmerged(base,
+                dev.sinklora.model.lora.PeftAdapterIO.read(dev.sinklora.testing.ModelFixtures.tinyAdapter()), "fixture");
+        int[] prompt = {1, 242, 161, 176, 229, 149, 199, 213};
+        int[] expected = new int[3];
+        int[] seq = prompt.clone();
+        for (int i = 0; i < expected.length; i++) {
+            INDArray logits = adapted.model().logits(new int[][]{seq}, dev.sinklora.model.attention.AttentionPattern.FULL,
+                    adapted.projection());
+            expected[i] = logits.getRow(seq.length - 1).argMax().getInt(0);
+            seq = java.util.Arrays.copyOf(seq, seq.length + 1);
+            seq[seq.length - 1] = expected[i];
+        }
+        var j = run("generate", "--model", dev.sinklora.testing.ModelFixtures.tinyBase().toString(),
+                "--adapter", dev.sinklora.testing.ModelFixtures.tinyAdapter().toString(),
+                "--prompt-tokens", "1,242,161,176,229,149,199,213", "--max-new-tokens", "3", "--greedy",
+                "--ignore-eos").json();
+        List<Integer> got = new ArrayList<>();
+        j.get("tokens").forEach(t -> got.add(t.asInt()));
+        assertEquals(java.util.Arrays.stream(expected).boxed().toList(), got);
     }
 }
