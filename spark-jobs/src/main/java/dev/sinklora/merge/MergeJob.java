@@ -1,7 +1,7 @@
 package dev.sinklora.merge;
 
 import dev.sinklora.io.HadoopModelDirectory;
-import dev.sinklora.io.SerializableHadoopConf;
+import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.io.ModelDirectory;
 import dev.sinklora.model.lora.MergeExporter;
@@ -49,7 +49,7 @@ public final class MergeJob {
     public static List<MergeOutcome> mergeAll(SparkSession spark, Configuration conf, List<String> adapterUris,
                                               MergeSpec template) throws IOException {
         List<MergeSpec> specs = plan(conf, adapterUris, template);
-        SerializableHadoopConf shipped = new SerializableHadoopConf(conf);
+        HadoopConf shipped = new HadoopConf(conf);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobDescription("sinklora merge: " + specs.size() + " adapter(s) into " + template.out());
         return new ArrayList<>(jsc.parallelize(specs, specs.size()).map(new Task(shipped)).collect());
@@ -58,9 +58,9 @@ public final class MergeJob {
     /** One export on an executor (a class rather than a lambda: serialized lambdas broke deserialization here). */
     private static final class Task implements Function<MergeSpec, MergeOutcome> {
         private static final long serialVersionUID = 1L;
-        private final SerializableHadoopConf conf;
+        private final HadoopConf conf;
 
-        Task(SerializableHadoopConf conf) {
+        Task(HadoopConf conf) {
             this.conf = conf;
         }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.attention.AttentionPattern;
+import dev.sinklora.model.bench.LinePlot;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.io.ModelDirectory;
 import dev.sinklora.model.llama.LlamaModel;
@@ -329,11 +330,14 @@ public final class TrainJob {
     }
 
     private static void writeLossPlot(ModelDirectory out, List<JsonNode> metrics) throws IOException {
-        List<LossCurvePlot.Point> points = new ArrayList<>();
-        for (JsonNode m : metrics) {
-            points.add(new LossCurvePlot.Point(m.get("step").asDouble(), m.get("loss").asDouble()));
+        double[] steps = new double[metrics.size()];
+        double[] losses = new double[metrics.size()];
+        for (int i = 0; i < metrics.size(); i++) {
+            steps[i] = metrics.get(i).get("step").asDouble();
+            losses[i] = metrics.get(i).get("loss").asDouble();
         }
-        byte[] png = LossCurvePlot.png("sinklora train: loss per averaging round", "step", "loss", points);
+        byte[] png = LinePlot.png(List.of(new LinePlot.Panel("training loss per averaging round", "step", "loss",
+                List.of(new LinePlot.Series("loss", steps, losses, new java.awt.Color(0x1f77b4), false)))));
         try (OutputStream os = out.create(LOSS_PLOT)) {
             os.write(png);
         }

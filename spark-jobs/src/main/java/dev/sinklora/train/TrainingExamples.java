@@ -160,7 +160,7 @@ public final class TrainingExamples implements Serializable {
     public long[] lossTokensPerBatch() {
         long[] out = new long[(int) batchCount];
         batches.mapToPair(t -> {
-            float[] targets = t._2().getLabels().toFloatVector();
+            float[] targets = t._2().getLabels().dup().data().asFloat();
             long n = 0;
             for (float v : targets) {
                 if (v >= 0) n++;

@@ -63,11 +63,15 @@ class TrainJobTest {
     }
 
     static TrainOptions options(Path out, AttentionMode mode, int maxSteps, int saveEvery, boolean resume) {
+        return options(out, mode, maxSteps, saveEvery, resume, 1);
+    }
+
+    static TrainOptions options(Path out, AttentionMode mode, int maxSteps, int saveEvery, boolean resume, int batch) {
         LoraConfig lora = new LoraConfig(4, 8, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj"),
                 EnumSet.of(TrainableExtra.NORM));
         return new TrainOptions(ModelFixtures.tinyBase().toString(), data.toString(), out.toString(), mode,
                 null, mode == AttentionMode.FULL ? null : 8, null, null, lora, 5e-3, 2, 0.0, maxSteps, null,
-                1, 2, 2, saveEvery, resume, false, 7);
+                batch, 2, 2, saveEvery, resume, false, 7);
     }
 
     @Test
@@ -134,11 +138,13 @@ class TrainJobTest {
 
     @Test
     void attentionSettingsReachTheLayers() throws Exception {
-        TrainJob.Result s2 = TrainJob.run(SparkTestSession.get(), options(tmp.resolve("run-s2"), AttentionMode.S2, 2, 2, false));
-        TrainJob.Result sf = TrainJob.run(SparkTestSession.get(), options(tmp.resolve("run-sf"), AttentionMode.SF, 2, 2, false));
+        // minibatches of 2 sequences here (the other tests use 1)
+        TrainJob.Result s2 = TrainJob.run(SparkTestSession.get(), options(tmp.resolve("run-s2"), AttentionMode.S2, 2, 2, false, 2));
+        TrainJob.Result sf = TrainJob.run(SparkTestSession.get(), options(tmp.resolve("run-sf"), AttentionMode.SF, 2, 2, false, 2));
         assertEquals("s2(G=8,S=0)", s2.pattern().toString());
         assertEquals("sf(G=8,S=4)", sf.pattern().toString());
         assertNotEquals(s2.firstLoss(), sf.firstLoss(), 1e-4);
+        assertEquals(2L * 2 * 2 * 31, sf.tokensSeen()); // 1 round x 2 workers x 2 steps x 2 sequences x 31 targets
     }
 
     @Test

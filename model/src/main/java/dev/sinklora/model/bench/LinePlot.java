@@ -36,6 +36,14 @@ public final class LinePlot {
 
     /** Draws the panels side by side into {@code file} (PNG), creating parent directories. */
     public static void write(Path file, List<Panel> panels) throws IOException {
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        Files.write(file, png(panels));
+    }
+
+    /** The panels side by side, as PNG bytes (for outputs that are not local files, e.g. s3a://). */
+    public static byte[] png(List<Panel> panels) throws IOException {
         System.setProperty("java.awt.headless", "true");
         BufferedImage img = new BufferedImage(W * panels.size(), H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -49,12 +57,11 @@ public final class LinePlot {
             p.dispose();
         }
         g.dispose();
-        if (file.toAbsolutePath().getParent() != null) {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-        }
-        if (!ImageIO.write(img, "png", file.toFile())) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        if (!ImageIO.write(img, "png", out)) {
             throw new IOException("no PNG writer");
         }
+        return out.toByteArray();
     }
 
     private static void draw(Graphics2D g, Panel panel) {
