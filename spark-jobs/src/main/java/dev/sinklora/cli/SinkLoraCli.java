@@ -25,6 +25,7 @@ import java.io.PrintWriter;
                 BenchPrepCommand.class,
                 GenerateCommand.class,
                 BenchGenerateCommand.class,
+                DemoCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 

@@ -10,6 +10,7 @@ import dev.sinklora.model.llama.WeightSource;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.LoraProjection;
 import dev.sinklora.model.lora.TrainableExtra;
+import dev.sinklora.model.samediff.SameDiffs;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
@@ -33,7 +34,7 @@ import java.util.Set;
  *
  * <p>Input: token ids {@code [B, N]} (as floats, DL4J's only input type). Labels: the next-token
  * target of every position {@code [B, N]}, {@code -100} where no loss is taken (SFT prompt,
- * padding, the last position). Output (the loss): mean NLL over the targets.
+ * padding, the last position). Score (DL4J's loss / B): the mean NLL over the target tokens.
  *
  * <p>A plain Java bean because DL4J serialises layer configurations to JSON for Spark.
  */
@@ -84,6 +85,7 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable input, SDVariable labels, Map<String, SDVariable> params) {
+        SameDiffs.silenceGradFunctionNoise(); // DL4J builds the gradient function right after this
         LlamaModel base = FrozenBaseCache.get(baseUri);
         LlamaConfig c = base.config();
         LoraConfig lora = loraConfig();
@@ -126,7 +128,10 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
         SDVariable nll = sd.loss.sparseSoftmaxCrossEntropy(logits, safeTarget);   // [B*N]
         // DL4J's output layer always asks for dL/d(input); ids are not differentiable, so add
         // 0 * sum(input) to give that gradient a defined value (zero).
-        SDVariable loss = nll.mul(mask).sum().div(mask.sum().add(1e-9)).add(input.sum().mul(0.0));
+        // DL4J divides an output layer's score and gradients by the minibatch size, so return the mean
+        // NLL over the minibatch's target tokens times B: score and update then follow the token mean.
+        SDVariable loss = nll.mul(mask).sum().div(mask.sum().add(1e-9)).mul((double) batchSize)
+                .add(input.sum().mul(0.0));
         // sd.loss.* registers its own output as the loss; ours is the masked mean.
         sd.setLossVariables(loss);
         return loss;

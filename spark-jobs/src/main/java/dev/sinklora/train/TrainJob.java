@@ -219,6 +219,7 @@ public final class TrainJob {
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
                 .seed(o.seed())
                 .dataType(DataType.FLOAT)
+
                 .updater(Adam.builder().learningRateSchedule(new MapSchedule(ScheduleType.ITERATION, schedule))
                         .beta1(0.9).beta2(0.999).epsilon(1e-8).build())
                 // one layer holds every trainable tensor, so per-layer clipping is global-norm clipping

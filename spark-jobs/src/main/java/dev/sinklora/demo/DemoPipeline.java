@@ -1,0 +1,147 @@
+package dev.sinklora.demo;
+
+import dev.sinklora.model.attention.AttentionMode;
+import dev.sinklora.model.attention.AttentionPattern;
+import dev.sinklora.model.config.RopeScaling;
+import dev.sinklora.model.io.LocalModelDirectory;
+import dev.sinklora.model.llama.LlamaModel;
+import dev.sinklora.model.llama.Projection;
+import dev.sinklora.model.lora.LoraConfig;
+import dev.sinklora.model.lora.MergeExporter;
+import dev.sinklora.model.lora.TrainableExtra;
+import dev.sinklora.model.score.SequenceScorer;
+import dev.sinklora.prep.corpus.LastRow;
+import dev.sinklora.prep.corpus.PrepCorpusJob;
+import dev.sinklora.prep.corpus.PrepCorpusOptions;
+import dev.sinklora.prep.io.InputFormat;
+import dev.sinklora.train.TrainJob;
+import dev.sinklora.train.TrainOptions;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * The whole pipeline on a generated task, small enough for a laptop CPU: a corpus that needs long
+ * context, a tiny base trained from scratch at a short context, prep-corpus, SinkLoRA training at
+ * 4x that context with position interpolation, merge, and perplexity at the long context before
+ * and after.
+ */
+public final class DemoPipeline {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoPipeline.class);
+
+    private DemoPipeline() {
+    }
+
+    public record Options(Path out, int baseContext, int factor, int documents, int baseSteps, int trainSteps,
+                          long seed) {
+    }
+
+    /** One row of the result table. */
+    public record Row_(String model, int context, double ropeFactor, String attention, double meanNll, long tokens) {
+        public double ppl() {
+            return Math.exp(meanNll);
+        }
+    }
+
+    public record Result(List<Row_> rows, double baseFirstLoss, double baseLastLoss, TrainJob.Result train,
+                         double seconds) {
+    }
+
+    public static Result run(SparkSession spark, Options o) throws IOException {
+        long t0 = System.nanoTime();
+        int longContext = o.baseContext() * o.factor();
+        Path tokenizer = o.out().resolve("tokenizer/tokenizer.json");
+        Path corpus = o.out().resolve("corpus/docs.jsonl");
+        DemoCorpus.writeTokenizer(tokenizer);
+        // documents a bit shorter than the long context, so a window holds most of one document
+        DemoCorpus.writeJsonl(corpus, o.documents(), longContext - 30, o.seed());
+        LOG.info("demo: wrote {} documents to {}", o.documents(), corpus);
+
+        Path dataShort = o.out().resolve("data-" + o.baseContext());
+        Path dataLong = o.out().resolve("data-" + longContext);
+        prep(spark, corpus, tokenizer, o.baseContext(), dataShort, o.seed());
+        prep(spark, corpus, tokenizer, longContext, dataLong, o.seed());
+
+        // 1. the base: trained from scratch at the short context
+        int vocab = ((DemoCorpus.vocabSize() + 31) / 32) * 32;
+        List<int[]> shortRows = rows(spark, dataShort.resolve("train"));
+        LOG.info("demo: pretraining a 2-layer base at context {} on {} rows for {} steps", o.baseContext(),
+                shortRows.size(), o.baseSteps());
+        TinyBasePretrainer.Result base = TinyBasePretrainer.train(TinyBasePretrainer.config(vocab, o.baseContext()),
+                shortRows, o.baseContext(), 8, o.baseSteps(), 3e-3, o.seed());
+        Path baseDir = o.out().resolve("base");
+        TinyBasePretrainer.save(base.model(), baseDir);
+        Files.copy(tokenizer, baseDir.resolve("tokenizer.json"));
+
+        // 2. SinkLoRA at 4x the context, PI factor 4 (train's default for seq-len / max_position_embeddings)
+        Path run = o.out().resolve("run");
+        TrainOptions train = new TrainOptions(baseDir.toString(), dataLong.toString(), run.toString(), AttentionMode.SF,
+                null, null, null, null,
+                new LoraConfig(8, 16, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj"), EnumSet.of(TrainableExtra.NORM)),
+                2e-3, 10, 0.0, o.trainSteps(), null, 2, 5, null, Math.max(5, o.trainSteps()), false, false, o.seed());
+        TrainJob.Result trained = TrainJob.run(spark, train);
+
+        // 3. merge
+        Path merged = o.out().resolve("merged");
+        MergeExporter.export(new LocalModelDirectory(baseDir), new LocalModelDirectory(run.resolve("final")),
+                new LocalModelDirectory(merged), MergeExporter.Options.defaults());
+
+        // 4. perplexity at the long context on the validation split, full attention (inference)
+        List<int[]> evalRows = rows(spark, dataLong.resolve("validation"));
+        LlamaModel baseModel = LlamaModel.load(baseDir);
+        LlamaModel basePi = new LlamaModel(baseModel.config().withRopeScaling(new RopeScaling(o.factor())),
+                baseModel.weights());
+        LlamaModel mergedModel = LlamaModel.load(merged);
+        List<Row_> table = new ArrayList<>();
+        table.add(score("base (trained at " + o.baseContext() + ")", baseModel, evalRows, longContext));
+        table.add(score("base + PI x" + o.factor() + ", no training", basePi, evalRows, longContext));
+        table.add(score("SinkLoRA (sf) merged", mergedModel, evalRows, longContext));
+        table.add(score("base (trained at " + o.baseContext() + ")", baseModel, shortWindows(evalRows, o.baseContext()),
+                o.baseContext()));
+        return new Result(table, base.firstLoss(), base.lastLoss(), trained, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void prep(SparkSession spark, Path corpus, Path tokenizer, int seqLen, Path out, long seed) {
+        PrepCorpusJob.run(spark, new PrepCorpusOptions(List.of(corpus.toString()), tokenizer.toString(), seqLen,
+                out.toString(), 0.1, seed, "text", InputFormat.JSONL, 0.0, true, false, LastRow.DROP, 0,
+                PrepCorpusOptions.DEFAULT_SHARD_BYTES));
+    }
+
+    private static List<int[]> rows(SparkSession spark, Path split) {
+        List<int[]> out = new ArrayList<>();
+        for (Row r : spark.read().parquet(split.toString()).orderBy("input_ids").collectAsList()) {
+            List<Integer> ids = r.getList(r.fieldIndex("input_ids"));
+            out.add(ids.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return out;
+    }
+
+    /** The first {@code n} tokens of each row: the base's own context, for reference. */
+    private static List<int[]> shortWindows(List<int[]> rows, int n) {
+        List<int[]> out = new ArrayList<>();
+        for (int[] r : rows) {
+            out.add(java.util.Arrays.copyOf(r, n));
+        }
+        return out;
+    }
+
+    private static Row_ score(String name, LlamaModel m, List<int[]> rows, int context) {
+        double nll = 0;
+        long tokens = 0;
+        for (int[] r : rows) {
+            SequenceScorer.Score s = SequenceScorer.score(m, r, AttentionPattern.FULL, Projection.PLAIN);
+            nll += s.meanNll() * s.predicted();
+            tokens += s.predicted();
+        }
+        return new Row_(name, context, m.config().ropeFactor(), "full", nll / tokens, tokens);
+    }
+}
