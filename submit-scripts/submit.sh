@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Shared body of prep-corpus.sh / prep-sft.sh: spark-submit the shaded jar with a properties file
-# from conf/ and pass the job options through. Not meant to be called directly.
-#   SINKLORA_SPARK_CONF  properties file (default: conf/spark-prep-cluster.conf; conf/spark-prep-local.conf for one machine)
+# submit.sh <command> [options]: spark-submit any sinklora command on a cluster: the shaded jar, a
+# properties file from conf/ chosen per command, the job's options passed through. The per-job
+# wrappers (prep-corpus.sh, train.sh, merge.sh, ...) call this.
+#   SINKLORA_SPARK_CONF  properties file; default per command: prep-* -> conf/spark-prep-cluster.conf,
+#                        train/eval-ppl/passkey -> conf/spark-train-gpu.conf (CPU: conf/spark-train-cpu.conf),
+#                        merge -> conf/spark-train-cpu.conf; conf/spark-prep-local.conf for one machine
 #   SPARK_SUBMIT_ARGS    extra spark-submit arguments, e.g. "--master yarn --queue data"
 #   SPARK_HOME           where spark-submit lives (else it must be on PATH)
 set -euo pipefail
@@ -10,7 +13,12 @@ command_name="$1"; shift
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 jar="$root/spark-jobs/target/sinklora-spark.jar"
-conf="${SINKLORA_SPARK_CONF:-$root/conf/spark-prep-cluster.conf}"
+case "$command_name" in
+  prep-*)                 default_conf="spark-prep-cluster.conf" ;;
+  train|eval-ppl|passkey) default_conf="spark-train-gpu.conf" ;;
+  *)                      default_conf="spark-train-cpu.conf" ;;
+esac
+conf="${SINKLORA_SPARK_CONF:-$root/conf/$default_conf}"
 submit="${SPARK_HOME:+$SPARK_HOME/bin/}spark-submit"
 
 if [[ ! -f "$jar" ]]; then
