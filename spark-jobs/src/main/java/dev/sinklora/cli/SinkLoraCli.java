@@ -23,6 +23,8 @@ import java.io.PrintWriter;
                 PrepCorpusCommand.class,
                 PrepSftCommand.class,
                 BenchPrepCommand.class,
+                EvalPplCommand.class,
+                PasskeyCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 
