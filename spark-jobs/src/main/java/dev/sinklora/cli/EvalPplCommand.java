@@ -15,7 +15,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -35,6 +37,9 @@ import java.util.concurrent.Callable;
 public final class EvalPplCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
             description = "HF model directory (base or merged; file://, hdfs://, s3a://)")
@@ -145,8 +150,8 @@ public final class EvalPplCommand implements Callable<Integer> {
             for (int i = 0; i < seqLens.size(); i++) {
                 int n = seqLens.get(i);
                 if (n > info.contextWindow()) {
-                    System.err.printf(Locale.ROOT, "sinklora eval-ppl: warning: --seq-len %d is beyond the model's "
-                            + "context window %d (max_position_embeddings %d x RoPE factor %s)%n", n,
+                    warn("--seq-len %d is beyond the model's "
+                            + "context window %d (max_position_embeddings %d x RoPE factor %s)", n,
                             info.contextWindow(), info.config().maxPositionEmbeddings(), info.ropeFactor());
                 }
                 List<PerplexityWindow> all = plans.get(i);
@@ -176,5 +181,12 @@ public final class EvalPplCommand implements Callable<Integer> {
         }
         out.println(JSON.writeValueAsString(json));
         return 0;
+    }
+
+    /** A one-line warning on the command's stderr. */
+    private void warn(String format, Object... args) {
+        var err = spec.commandLine().getErr();
+        err.println("sinklora eval-ppl: warning: " + String.format(Locale.ROOT, format, args).strip());
+        err.flush();
     }
 }

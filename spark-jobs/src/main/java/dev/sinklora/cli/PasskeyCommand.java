@@ -19,7 +19,9 @@ import dev.sinklora.prep.spark.TokenizerFiles;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -41,6 +43,9 @@ import java.util.concurrent.Callable;
 public final class PasskeyCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
             description = "HF model directory (base or merged; file://, hdfs://, s3a://)")
@@ -125,8 +130,8 @@ public final class PasskeyCommand implements Callable<Integer> {
             PasskeyPromptBuilder builder = new PasskeyPromptBuilder(tok, buckets, seed);
             for (int n : lengths) {
                 if (n > info.contextWindow()) {
-                    System.err.printf(Locale.ROOT, "sinklora passkey: warning: length %d is beyond the model's "
-                            + "context window %d (max_position_embeddings %d x RoPE factor %s)%n", n,
+                    warn("length %d is beyond the model's "
+                            + "context window %d (max_position_embeddings %d x RoPE factor %s)", n,
                             info.contextWindow(), info.config().maxPositionEmbeddings(), info.ropeFactor());
                 }
                 for (int t = 0; t < trials; t++) {
@@ -189,5 +194,12 @@ public final class PasskeyCommand implements Callable<Integer> {
     private static String lastName(String uri) {
         String s = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
         return s.substring(s.lastIndexOf('/') + 1);
+    }
+
+    /** A one-line warning on the command's stderr. */
+    private void warn(String format, Object... args) {
+        var err = spec.commandLine().getErr();
+        err.println("sinklora passkey: warning: " + String.format(Locale.ROOT, format, args).strip());
+        err.flush();
     }
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class DepthBucketsTest {
+class PasskeyDepthBucketsTest {
 
     @Test
     void placementsStayInsideTheirBucketAndReachBothEnds() {

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The eval token stream: shard order, row order, padding dropped, and its bad-input errors. */
-class TokenStreamTest {
+class EvalTokenStreamTest {
 
     @TempDir
     static Path tmp;

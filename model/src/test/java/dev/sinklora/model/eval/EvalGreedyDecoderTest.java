@@ -16,7 +16,7 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /** The greedy decoder against argmax over the full logits of {@link LlamaModel#logits}, token by token. */
-class GreedyDecoderTest {
+class EvalGreedyDecoderTest {
 
     static LlamaModel base;
     static final int[] PROMPT = {1, 242, 161, 176, 229, 149, 199, 213, 59, 17, 78, 75, 224, 233, 4, 129, 210, 36, 204};
