@@ -121,8 +121,12 @@ public final class EvalPplCommand implements Callable<Integer> {
         TokenStream stream = TokenStream.read(session.get(), data, split, info.config().vocabSize());
         int total = stream.tokens().length;
         // plan every length before scoring any, so a bad --seq-len fails fast
-        List<List<PerplexityWindow>> plans = seqLens.stream()
-                .map(n -> PerplexityWindows.plan(proto, total, n, stride)).toList();
+        List<List<PerplexityWindow>> plans;
+        try {
+            plans = seqLens.stream().map(n -> PerplexityWindows.plan(proto, total, n, stride)).toList();
+        } catch (BadInputException e) {
+            throw new BadInputException(e.getMessage() + " (" + stream.where() + ")", e);
+        }
         PrintStream out = System.out;
         ObjectNode json = JSON.createObjectNode();
         json.put("model", spec.baseUri());

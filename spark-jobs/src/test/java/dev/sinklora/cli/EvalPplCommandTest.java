@@ -7,6 +7,7 @@ import dev.sinklora.model.config.RopeScaling;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.Projection;
 import dev.sinklora.model.lora.AdaptedModel;
+import dev.sinklora.model.lora.AdapterTrainingInfo;
 import dev.sinklora.model.lora.PeftAdapterIO;
 import dev.sinklora.model.score.SequenceScorer;
 import dev.sinklora.testing.EvalFixtures;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -148,6 +150,38 @@ class EvalPplCommandTest {
         double plain = evalPpl("--seq-len", "16", "--protocol", "strided", "--stride", "8", "--max-windows", "2",
                 "--adapter", ModelFixtures.tinyAdapter().toString()).get("mean_nll").asDouble();
         assertTrue(Math.abs(plain - out.get("mean_nll").asDouble()) > 1e-3, "RoPE factor changes the result");
+
+        // the same factor recorded in the adapter's sinklora.json, or in a (merged) model's config.json
+        Path recorded = tmp.resolve("adapter-rope2");
+        Files.createDirectories(recorded);
+        try (var files = Files.list(ModelFixtures.tinyAdapter())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, recorded.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(recorded.resolve(AdapterTrainingInfo.FILE_NAME), new AdapterTrainingInfo(2.0, null, null).toJson());
+        JsonNode fromAdapter = evalPpl("--seq-len", "16", "--protocol", "strided", "--stride", "8", "--max-windows",
+                "2", "--adapter", recorded.toString());
+        assertEquals(2.0, fromAdapter.get("rope_factor").asDouble());
+        assertTrue(fromAdapter.get("rope_source").asText().endsWith("adapter-rope2/sinklora.json"),
+                fromAdapter.get("rope_source").asText());
+        assertEquals(out.get("mean_nll").asDouble(), fromAdapter.get("mean_nll").asDouble(), 1e-12);
+
+        Path merged = tmp.resolve("base-rope2");
+        Files.createDirectories(merged);
+        Files.copy(ModelFixtures.tinyBase().resolve("model.safetensors"), merged.resolve("model.safetensors"));
+        Files.writeString(merged.resolve("config.json"), Files.readString(ModelFixtures.tinyBase().resolve("config.json"))
+                .replace("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}"));
+        CliRunner.Result r = CliRunner.run("eval-ppl", "--model", merged.toString(), "--data", data.toString(),
+                "--seq-len", "16", "--protocol", "strided", "--stride", "8", "--max-windows", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode fromConfig = JSON.readTree(r.lastLine());
+        assertEquals(2.0, fromConfig.get("rope_factor").asDouble());
+        assertTrue(fromConfig.get("rope_source").asText().endsWith("base-rope2/config.json"), fromConfig.toString());
+        double baseOnly = scoreSum(new LlamaModel(base.config().withRopeScaling(new RopeScaling(2)), base.weights()),
+                Projection.PLAIN, 0, 16, 1) + scoreSum(new LlamaModel(base.config().withRopeScaling(new RopeScaling(2)),
+                base.weights()), Projection.PLAIN, 64, 80, 72);
+        assertEquals(baseOnly / 23, fromConfig.get("mean_nll").asDouble(), 2e-6);
     }
 
     static CliRunner.Result fails(String... args) {
