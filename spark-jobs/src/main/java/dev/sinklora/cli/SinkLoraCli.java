@@ -26,6 +26,8 @@ import java.io.PrintWriter;
                 GenerateCommand.class,
                 BenchGenerateCommand.class,
                 DemoCommand.class,
+                EvalPplCommand.class,
+                PasskeyCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 

@@ -34,6 +34,23 @@ public final class SequenceScorer {
                 logits.getRow(tokens.length - 1).toFloatVector());
     }
 
+    /**
+     * The next-token NLL of every position of {@code tokens}: element {@code t} is
+     * {@code -log p(tokens[t+1] | tokens[0..t])}, for {@code t = 0..N-2}. For evaluations that score only part of
+     * a sequence (strided perplexity); {@link #score} is their mean.
+     */
+    public static double[] tokenNlls(LlamaModel model, int[] tokens, AttentionPattern pattern, Projection projection) {
+        if (tokens.length < 2) {
+            throw new BadInputException("need at least 2 tokens to score, got " + tokens.length);
+        }
+        INDArray logits = model.logits(new int[][]{tokens}, pattern, projection); // [N, vocab]
+        double[] out = new double[tokens.length - 1];
+        for (int t = 0; t + 1 < tokens.length; t++) {
+            out[t] = nextTokenNll(logits.getRow(t).toFloatVector(), tokens[t + 1]);
+        }
+        return out;
+    }
+
     /** {@code logsumexp(row) - row[target]}, in double. */
     public static double nextTokenNll(float[] row, int target) {
         double max = Double.NEGATIVE_INFINITY;

@@ -1,0 +1,12 @@
+package dev.sinklora.model.eval;
+
+/**
+ * Greedy continuation of a prompt: the seam between the passkey harness and whatever produces the answer (the model
+ * through {@link GreedyDecoder}, a KV-cache decoder, or a test double).
+ */
+@FunctionalInterface
+public interface Decoder {
+
+    /** The {@code n} tokens that greedily follow {@code promptIds}. */
+    int[] generate(int[] promptIds, int n);
+}
