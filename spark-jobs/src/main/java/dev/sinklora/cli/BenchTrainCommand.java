@@ -1,8 +1,5 @@
 package dev.sinklora.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.attention.AttentionMode;
@@ -11,16 +8,19 @@ import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.train.FrozenBaseCache;
 import dev.sinklora.train.bench.SgemmBenchmark;
 import dev.sinklora.train.bench.TrainStepBenchmark;
-import dev.sinklora.train.bench.TrainStepFlops;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * {@code sinklora bench-train}: training tokens/s and MFU of LoRA training steps through the real
@@ -95,123 +95,73 @@ public final class BenchTrainCommand implements Callable<Integer> {
         List<AttentionMode> parsedModes = modes.stream().map(AttentionMode::parse).toList();
         String baseUri = HadoopModelDirectory.of(base, new Configuration()).describe();
         LlamaConfig c = FrozenBaseCache.get(baseUri).config();
-        int maxN = java.util.Arrays.stream(lengths).max().orElseThrow();
-        System.out.printf("bench-train: base %s (%d layers, hidden %d, %d heads x %d, intermediate %d, vocab %d,"
-                        + " max_position_embeddings %d); LoRA r=%d on %s%s; batch 1; %d warm-up + %d timed steps%n",
-                baseUri, c.numHiddenLayers(), c.hiddenSize(), c.numAttentionHeads(), c.headDim(),
-                c.intermediateSize(), c.vocabSize(), c.maxPositionEmbeddings(), lora.r(),
-                String.join(",", lora.targets()), trainable.isBlank() ? "" : " + " + trainable, warmup, steps);
-        System.out.println("FLOPs: " + FLOP_CONVENTION);
-
-        List<SgemmBenchmark> sgemm = new ArrayList<>();
-        sgemm.add(SgemmBenchmark.run("square", sgemmSize, sgemmSize, sgemmSize, 2, sgemmRepeats, seed));
-        sgemm.add(SgemmBenchmark.run("mlp", maxN, c.intermediateSize(), c.hiddenSize(), 2, sgemmRepeats, seed));
-        sgemm.add(SgemmBenchmark.run("scores", maxN, maxN, c.headDim(), 1, sgemmRepeats, seed));
-        for (SgemmBenchmark g : sgemm) {
-            System.out.printf("sgemm FP32 %-7s %-22s %9.2f ms %8.1f GFLOP/s%s%n", g.label(), g.shape(),
-                    g.medianMillis(), g.gflops(), g == sgemm.get(0) ? "   <- MFU denominator" : "");
-        }
-        double peak = sgemm.get(0).gflops();
-
-        JavaSparkContext sc = null;
-        if (sparkRounds > 0) {
-            SparkSession spark = SparkSession.builder().appName("sinklora-bench-train").getOrCreate();
-            sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        }
-        long budget = (long) (memoryBudgetGib * GIB);
+        String loadBefore = BenchTrainReport.loadAverage();
+        long budget = (long) (memoryBudgetGib * BenchTrainReport.GIB);
         TrainStepBenchmark.Settings settings = new TrainStepBenchmark.Settings(baseUri, lora, warmup, steps,
                 sparkRounds, averagingFrequency, budget, seed);
+        BenchTrainReport report = new BenchTrainReport(c, lora, baseUri, settings);
+        report.printHeader(loadBefore);
 
-        ObjectMapper json = new ObjectMapper();
-        ArrayNode rows = json.createArrayNode();
-        ArrayNode ratios = json.createArrayNode();
-        System.out.printf("%n%-6s %-18s %10s %10s %12s %12s %8s %10s%n", "N", "pattern", "step ms", "tokens/s",
-                "GFLOP/step", "GFLOP/s", "MFU", "peak RSS");
+        int maxN = Arrays.stream(lengths).max().orElseThrow();
+        List<SgemmBenchmark> sgemm = List.of(
+                SgemmBenchmark.run("square", sgemmSize, sgemmSize, sgemmSize, 2, sgemmRepeats, seed),
+                SgemmBenchmark.run("mlp", maxN, c.intermediateSize(), c.hiddenSize(), 2, sgemmRepeats, seed),
+                SgemmBenchmark.run("scores", maxN, maxN, c.headDim(), 1, sgemmRepeats, seed));
+        report.printSgemm(sgemm);
+
+        // The first networks of a JVM run SameDiff's Java side interpreted: warm the JIT up untimed.
+        int warmN = Math.min(Arrays.stream(lengths).min().orElseThrow(), JIT_WARMUP_MAX_LENGTH);
+        TrainStepBenchmark.Settings jit = new TrainStepBenchmark.Settings(baseUri, lora, 1, 2, 0,
+                averagingFrequency, budget, seed);
+        long t0 = System.nanoTime();
+        for (AttentionMode mode : parsedModes) {
+            quietly(() -> TrainStepBenchmark.runLocal(jit, mode, warmN));
+        }
+        System.out.printf("JIT warm-up: 3 untimed steps per mode at N=%d (%.1f s)%n", warmN, (System.nanoTime() - t0) / 1e9);
+
+        List<TrainStepBenchmark.Outcome> outcomes = new ArrayList<>();
+        report.printLocalHeader();
         for (int n : lengths) {
-            List<TrainStepBenchmark.Outcome> atN = new ArrayList<>();
             for (AttentionMode mode : parsedModes) {
-                JavaSparkContext context = sc;
-                TrainStepBenchmark.Outcome o = quietly(() -> TrainStepBenchmark.run(settings, mode, n, context));
-                atN.add(o);
-                printRow(o, peak, budget);
-                rows.add(BenchTrainReport.row(json, o, peak));
+                TrainStepBenchmark.Outcome o = quietly(() -> TrainStepBenchmark.runLocal(settings, mode, n));
+                outcomes.add(o);
+                report.printLocal(o);
             }
-            TrainStepBenchmark.Outcome sf = find(atN, AttentionMode.SF);
-            TrainStepBenchmark.Outcome full = find(atN, AttentionMode.FULL);
-            if (sf != null && full != null && sf.local() != null && full.local() != null) {
-                double r = full.local().medianMillis() / sf.local().medianMillis();
-                System.out.printf("%-6d sf/full tokens/s %.2fx (local steps)%n", n, r);
-                ObjectNode ratio = ratios.addObject();
-                ratio.put("n", n);
-                ratio.put("sf_over_full_tokens_per_s", r);
-                if (sf.spark() != null && full.spark() != null) {
-                    double rs = full.spark().medianRoundMillis() / sf.spark().medianRoundMillis();
-                    System.out.printf("%-6d sf/full tokens/s %.2fx (averaging rounds)%n", n, rs);
-                    ratio.put("sf_over_full_tokens_per_s_spark", rs);
+            report.printRatio(outcomes, n, false);
+        }
+        if (sparkRounds > 0) {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(
+                    SparkSession.builder().appName("sinklora-bench-train").getOrCreate().sparkContext());
+            report.printSparkHeader(sc.defaultParallelism());
+            for (int i = 0; i < outcomes.size(); i++) {
+                TrainStepBenchmark.Outcome o = outcomes.get(i);
+                outcomes.set(i, quietly(() -> TrainStepBenchmark.runSpark(settings, o, sc)));
+                report.printSpark(outcomes.get(i));
+                if (i == outcomes.size() - 1 || outcomes.get(i + 1).n() != o.n()) {
+                    report.printRatio(outcomes, o.n(), true);
                 }
             }
-            System.out.flush();
         }
-        ObjectNode out = BenchTrainReport.header(json, c, lora, baseUri, sgemm, warmup, steps);
-        out.put("flop_convention", FLOP_CONVENTION);
-        out.set("results", rows);
-        out.set("ratios", ratios);
-        System.out.println(out);
+        System.out.println(report.json(sgemm, outcomes, loadBefore, BenchTrainReport.loadAverage()));
         return 0;
     }
 
-    /** The counting convention, printed and put in the JSON (details: {@link TrainStepFlops}). */
-    static final String FLOP_CONVENTION = "matmuls only (2mnk); forward + the operand gradients a LoRA step needs"
-            + " (input grads where the input depends on a trainable tensor; weight grads only for LoRA A/B, none"
-            + " for frozen weights); attention = QK^T and PV over the blocks actually"
-            + " computed, masked entries included (full: N*N, sf: blocks*G*(S+G) per head); norms, RoPE, softmax,"
-            + " SwiGLU and loss not counted";
-
-    private static final double GIB = 1024.0 * 1024 * 1024;
+    /** The JIT warm-up runs at the smallest length, capped here. */
+    static final int JIT_WARMUP_MAX_LENGTH = 1024;
 
     /**
      * Runs {@code body} with System.out muted: SameDiff 1.0.0-M2.1 prints one "Added differentiated op"
      * line per op whenever a network builds its gradient function (see {@code SameDiffs}), which would
      * bury the table. Nothing of ours prints while a case runs.
      */
-    private static <T> T quietly(java.util.function.Supplier<T> body) {
-        java.io.PrintStream out = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    private static <T> T quietly(Supplier<T> body) {
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
         try {
             return body.get();
         } finally {
             System.setOut(out);
         }
-    }
-
-    private static void printRow(TrainStepBenchmark.Outcome o, double peakGflops, long budget) {
-        if (o.local() == null) {
-            System.out.printf("%-6d %-18s %s%n", o.n(), o.pattern(), o.error());
-            return;
-        }
-        double ms = o.local().medianMillis();
-        double gflop = o.flops().model() / 1e9;
-        long rss = o.local().peakRssBytes();
-        System.out.printf("%-6d %-18s %10.1f %10.1f %12.3f %12.2f %7.2f%% %8.2fGiB%s%n", o.n(), o.pattern(), ms,
-                o.n() / (ms / 1e3), gflop, gflop / (ms / 1e3), 100 * gflop / (ms / 1e3) / peakGflops,
-                rss / GIB, rss > budget ? "  (over the memory budget)" : "");
-        TrainStepBenchmark.Spark s = o.spark();
-        if (s != null && s.skipped() != null) {
-            System.out.printf("%-6s   spark rounds skipped: %s%n", "", s.skipped());
-        } else if (s != null) {
-            double secs = s.medianRoundMillis() / 1e3;
-            System.out.printf("%-6s   spark: %d workers x %d steps per round: %.1f ms/round, %.1f tokens/s,"
-                            + " %.2f%% MFU, peak RSS %.2fGiB%n", "", s.workers(), s.averagingFrequency(),
-                    s.medianRoundMillis(), s.tokensPerRound(o.n()) / secs,
-                    100 * gflop * s.workers() * s.averagingFrequency() / secs / peakGflops, s.peakRssBytes() / GIB);
-        }
-        if (o.error() != null) {
-            System.out.printf("%-6s   %s%n", "", o.error());
-        }
-    }
-
-    private static TrainStepBenchmark.Outcome find(List<TrainStepBenchmark.Outcome> os, AttentionMode mode) {
-        return os.stream().filter(o -> o.pattern().mode() == mode).findFirst().orElse(null);
     }
 
     void validate() {

@@ -18,6 +18,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -31,51 +32,62 @@ import java.util.Random;
  * Times LoRA training steps of one (sequence length, attention mode) case through the real
  * training path: the {@link SinkLoraLayer} network that {@code sinklora train} builds
  * ({@link TrainJob#networkConfig}: Adam, gradient clipping), fitted with {@code [1, N]} minibatches
- * of random tokens. Locally ({@code ComputationGraph.fit}) for the per-step time; then, when a Spark
- * context is given, whole parameter-averaging rounds through {@link Dl4jParameterAveragingTrainer}
- * to show what the distributed path adds. Out-of-memory (a Java {@code OutOfMemoryError} or ND4J's
+ * of random tokens. Locally ({@code ComputationGraph.fit}, {@link #runLocal}) for the per-step time;
+ * then whole parameter-averaging rounds through {@link Dl4jParameterAveragingTrainer}
+ * ({@link #runSpark}) to show what the distributed path adds. Out-of-memory (a Java {@code OutOfMemoryError} or ND4J's
  * "Allocation failed") is reported in the outcome, not thrown; memory is the peak resident set size.
  */
 public final class TrainStepBenchmark {
 
     /**
-     * What every case shares. {@code memoryBudgetBytes}: averaging rounds are skipped when the local
-     * step's memory, once per worker, would exceed it (in local mode every worker is in this JVM).
+     * What every case shares. {@code memoryBudgetBytes}: a case's averaging rounds are skipped when its
+     * workers' step memory would exceed it (in local mode every worker is in this JVM).
      */
     public record Settings(String baseUri, LoraConfig lora, int warmup, int steps, int sparkRounds,
                            int averagingFrequency, long memoryBudgetBytes, long seed) {
     }
 
-    /** Local steps: each timed step's wall time, their median, the last loss and the peak resident memory. */
-    public record Local(List<Double> stepMillis, double medianMillis, double lastLoss, long peakRssBytes) {
+    /**
+     * Local steps: each timed step's wall time, their median and the last loss. Memory: the process's
+     * peak resident set size during the steps, and the bytes of the DL4J workspaces the steps left
+     * (the layer's SameDiff session runs in them: activations and gradients of one step).
+     */
+    public record Local(List<Double> stepMillis, double medianMillis, double lastLoss, long peakRssBytes,
+                        long workspaceBytes) {
     }
 
     /**
      * Parameter-averaging rounds: {@code workers} network copies each fitting {@code averagingFrequency}
-     * minibatches, then one average; each timed round's wall time (after one warm-up round). When
-     * {@code skipped} is not null, no round ran and it says why.
+     * minibatches, then one average; each timed round's wall time (after one warm-up round) and the
+     * process's peak RSS. When {@code skipped} is not null, no round ran and it says why.
      */
     public record Spark(int workers, int averagingFrequency, List<Double> roundMillis, double medianRoundMillis,
                         long peakRssBytes, String skipped) {
         public long tokensPerRound(int n) {
             return (long) workers * averagingFrequency * n;
         }
+
+        static Spark skipped(int workers, int averagingFrequency, String why) {
+            return new Spark(workers, averagingFrequency, List.of(), Double.NaN, 0, why);
+        }
     }
 
     /**
-     * One case. {@code local} is null when it failed ({@code error} says why); {@code spark} is null
-     * when no Spark context was given, no rounds were asked for, or the local steps failed.
-     * {@code baselineRssBytes}: resident memory before the case.
+     * One case. {@code local} is null when its steps failed ({@code error} says why); {@code spark} is
+     * null until {@link #runSpark} ran for it. {@code baselineRssBytes}: resident memory before the case.
      */
     public record Outcome(int n, AttentionPattern pattern, double ropeFactor, TrainStepFlops flops, Local local,
                           Spark spark, long baselineRssBytes, String error) {
+        Outcome with(Spark s, String err) {
+            return new Outcome(n, pattern, ropeFactor, flops, local, s, baselineRssBytes, err);
+        }
     }
 
     private TrainStepBenchmark() {
     }
 
-    /** @param sc the Spark context for averaging rounds, or null for local steps only */
-    public static Outcome run(Settings s, AttentionMode mode, int n, JavaSparkContext sc) {
+    /** Times {@code s.warmup()} + {@code s.steps()} local steps of one case; the warm-up steps are not timed. */
+    public static Outcome runLocal(Settings s, AttentionMode mode, int n) {
         LlamaModel base = FrozenBaseCache.get(s.baseUri());
         LlamaConfig c = base.config();
         double ropeFactor = TrainJob.defaultRopeFactor(c, n);
@@ -83,41 +95,64 @@ public final class TrainStepBenchmark {
         TrainStepFlops flops = TrainStepFlops.count(c, s.lora(), pattern, 1, n);
         releaseMemory();
         long baseline = Pointer.physicalBytes();
-        Local local = null;
-        Spark spark = null;
-        String error = null;
         try {
-            local = timeLocal(network(s, base, pattern, n, ropeFactor), batches(c, n, s.warmup() + s.steps(), s.seed()),
-                    s.warmup());
-            releaseMemory();
-            if (sc != null && s.sparkRounds() > 0) {
-                int workers = sc.defaultParallelism();
-                long need = baseline + workers * Math.max(0, local.peakRssBytes() - baseline);
-                if (need > s.memoryBudgetBytes()) {
-                    spark = new Spark(workers, s.averagingFrequency(), List.of(), Double.NaN, 0, String.format(
-                            "%d workers in this JVM would need about %.1f GiB (%d x this step's %.1f GiB), over the"
-                                    + " %.1f GiB budget", workers, need / GIB, workers,
-                            (local.peakRssBytes() - baseline) / GIB, s.memoryBudgetBytes() / GIB));
-                } else {
-                    spark = timeSpark(s, sc, network(s, base, pattern, n, ropeFactor), c, n);
-                }
-            }
-        } catch (OutOfMemoryError e) {
-            error = "out of memory: " + e.getMessage();
-        } catch (RuntimeException e) {
-            if (!isAllocationFailure(e)) {
-                throw e;
-            }
-            error = "out of memory (ND4J allocation failed): " + e.getMessage();
+            Local local = timeLocal(network(s, base, pattern, n, ropeFactor),
+                    batches(c, n, s.warmup() + s.steps(), s.seed()), s.warmup());
+            return new Outcome(n, pattern, ropeFactor, flops, local, null, baseline, null);
+        } catch (OutOfMemoryError | RuntimeException e) {
+            return new Outcome(n, pattern, ropeFactor, flops, null, null, baseline, outOfMemory(e));
         } finally {
             releaseMemory();
         }
-        return new Outcome(n, pattern, ropeFactor, flops, local, spark, baseline, error);
+    }
+
+    /**
+     * Times {@code s.sparkRounds()} averaging rounds of a case whose local steps succeeded, after one
+     * warm-up round; skipped when {@code workers} copies of the step's workspace memory would not fit
+     * the budget next to what the process already holds.
+     */
+    public static Outcome runSpark(Settings s, Outcome o, JavaSparkContext sc) {
+        int workers = sc.defaultParallelism();
+        if (o.local() == null) {
+            return o.with(Spark.skipped(workers, s.averagingFrequency(), "the local steps failed"), o.error());
+        }
+        releaseMemory();
+        long need = Pointer.physicalBytes() + workers * o.local().workspaceBytes();
+        if (need > s.memoryBudgetBytes()) {
+            return o.with(Spark.skipped(workers, s.averagingFrequency(), String.format(
+                    "%d workers in this JVM would need about %.1f GiB (%d x the step's %.2f GiB of workspaces on"
+                            + " top of the process's %.1f GiB), over the %.1f GiB budget", workers, need / GIB,
+                    workers, o.local().workspaceBytes() / GIB, Pointer.physicalBytes() / GIB,
+                    s.memoryBudgetBytes() / GIB)), o.error());
+        }
+        LlamaModel base = FrozenBaseCache.get(s.baseUri());
+        try {
+            return o.with(timeSpark(s, sc, network(s, base, o.pattern(), o.n(), o.ropeFactor()), base.config(),
+                    o.n()), o.error());
+        } catch (OutOfMemoryError | RuntimeException e) {
+            return o.with(Spark.skipped(workers, s.averagingFrequency(), "failed: " + outOfMemory(e)), o.error());
+        } finally {
+            releaseMemory();
+        }
     }
 
     private static final double GIB = 1024.0 * 1024 * 1024;
 
-    /** ND4J reports a failed native allocation as a RuntimeException "Allocation failed: [...]". */
+    /** The report of an out-of-memory failure; anything else is rethrown. */
+    private static String outOfMemory(Throwable e) {
+        if (!isAllocationFailure(e)) {
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw (Error) e;
+        }
+        return "out of memory: " + e;
+    }
+
+    /**
+     * Whether {@code e} is an out-of-memory failure: a Java {@code OutOfMemoryError} anywhere in the
+     * cause chain, or ND4J's RuntimeException "Allocation failed: [...]" for a failed native allocation.
+     */
     static boolean isAllocationFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof OutOfMemoryError || (t.getMessage() != null && t.getMessage().contains("Allocation failed"))) {
@@ -181,7 +216,7 @@ public final class TrainStepBenchmark {
                 }
             }
             memory.close();
-            return new Local(List.copyOf(millis), median(millis), loss, memory.peakPhysicalBytes());
+            return new Local(List.copyOf(millis), median(millis), loss, memory.peakPhysicalBytes(), workspaceBytes());
         }
     }
 
@@ -213,8 +248,21 @@ public final class TrainStepBenchmark {
         return SgemmBenchmark.median(xs.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    /** Lets the garbage collector free the last case's off-heap arrays before the next is measured. */
+    /** Bytes of this thread's ND4J workspaces (DL4J sizes them to a step's needs after the first step). */
+    static long workspaceBytes() {
+        long bytes = 0;
+        for (MemoryWorkspace ws : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            bytes += ws.getCurrentSize();
+        }
+        return bytes;
+    }
+
+    /**
+     * Frees the last case's memory before the next is measured: this thread's workspaces (they keep
+     * their largest size across networks otherwise) and, through the garbage collector, its arrays.
+     */
     private static void releaseMemory() {
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         System.gc();
         try {
             Thread.sleep(200);
