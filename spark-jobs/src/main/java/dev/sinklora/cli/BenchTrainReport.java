@@ -76,8 +76,8 @@ final class BenchTrainReport {
 
     void printLocalHeader() {
         System.out.printf("%nlocal steps (ComputationGraph.fit, one [1, N] minibatch per step):%n");
-        System.out.printf("%-6s %-18s %10s %10s %12s %10s %8s %10s %10s%n", "N", "pattern", "step ms", "tokens/s",
-                "GFLOP/step", "GFLOP/s", "MFU", "peak RSS", "workspace");
+        System.out.printf("%-6s %-18s %10s %10s %12s %10s %8s %6s %10s %10s%n", "N", "pattern", "step ms", "tokens/s",
+                "GFLOP/step", "GFLOP/s", "MFU", "cores", "peak RSS", "workspace");
         System.out.flush();
     }
 
@@ -90,9 +90,9 @@ final class BenchTrainReport {
         double secs = o.local().medianMillis() / 1e3;
         double gflop = o.flops().model() / 1e9;
         long rss = o.local().peakRssBytes();
-        System.out.printf("%-6d %-18s %10.1f %10.1f %12.3f %10.2f %7.2f%% %7.2fGiB %7.2fGiB%s%n", o.n(), o.pattern(),
-                o.local().medianMillis(), o.n() / secs, gflop, gflop / secs, 100 * gflop / secs / peakGflops,
-                rss / GIB, o.local().workspaceBytes() / GIB,
+        System.out.printf("%-6d %-18s %10.1f %10.1f %12.3f %10.2f %7.2f%% %6.2f %7.2fGiB %7.2fGiB%s%n", o.n(),
+                o.pattern(), o.local().medianMillis(), o.n() / secs, gflop, gflop / secs,
+                100 * gflop / secs / peakGflops, o.local().coresUsed(), rss / GIB, o.local().workspaceBytes() / GIB,
                 rss > settings.memoryBudgetBytes() ? "  (over the memory budget)" : "");
         System.out.flush();
     }
@@ -241,6 +241,7 @@ final class BenchTrainReport {
             row.put("mfu_useful", f.modelUseful() / 1e9 / secs / peakGflops);
             row.put("executed_utilization_estimate", f.executed() / 1e9 / secs / peakGflops);
             row.put("loss", o.local().lastLoss());
+            row.put("cores_used", o.local().coresUsed());
             row.put("peak_rss_bytes", o.local().peakRssBytes());
             row.put("workspace_bytes", o.local().workspaceBytes());
         }

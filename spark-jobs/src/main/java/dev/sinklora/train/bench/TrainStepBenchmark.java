@@ -24,6 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -48,12 +49,14 @@ public final class TrainStepBenchmark {
     }
 
     /**
-     * Local steps: each timed step's wall time, their median and the last loss. Memory: the process's
-     * peak resident set size during the steps, and the bytes of the DL4J workspaces the steps left
-     * (the layer's SameDiff session runs in them: activations and gradients of one step).
+     * Local steps: each timed step's wall time, their median and the last loss; {@code coresUsed}: the
+     * process's CPU time over the wall time of the timed steps (below the core count when other work
+     * shares the cores). Memory: the process's peak resident set size during the steps, and the bytes of
+     * the DL4J workspaces the steps left (the layer's SameDiff session runs in them: activations and
+     * gradients of one step).
      */
-    public record Local(List<Double> stepMillis, double medianMillis, double lastLoss, long peakRssBytes,
-                        long workspaceBytes) {
+    public record Local(List<Double> stepMillis, double medianMillis, double lastLoss, double coresUsed,
+                        long peakRssBytes, long workspaceBytes) {
     }
 
     /**
@@ -202,11 +205,16 @@ public final class TrainStepBenchmark {
     private static Local timeLocal(ComputationGraph net, List<DataSet> batches, int warmup) {
         List<Double> millis = new ArrayList<>();
         double loss = Double.NaN;
+        long cpu = 0;
         try (PeakMemorySampler memory = PeakMemorySampler.start(20)) {
             for (int i = 0; i < batches.size(); i++) {
+                long c0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 net.fit(batches.get(i));
                 double ms = (System.nanoTime() - t0) / 1e6;
+                if (i >= warmup) {
+                    cpu += processCpuNanos() - c0;
+                }
                 loss = net.score();
                 if (!Double.isFinite(loss)) {
                     throw new IllegalStateException("training loss became " + loss + " at step " + (i + 1));
@@ -216,7 +224,9 @@ public final class TrainStepBenchmark {
                 }
             }
             memory.close();
-            return new Local(List.copyOf(millis), median(millis), loss, memory.peakPhysicalBytes(), workspaceBytes());
+            double wall = millis.stream().mapToDouble(Double::doubleValue).sum() * 1e6;
+            return new Local(List.copyOf(millis), median(millis), loss, cpu / wall, memory.peakPhysicalBytes(),
+                    workspaceBytes());
         }
     }
 
@@ -242,6 +252,14 @@ public final class TrainStepBenchmark {
             memory.close();
             return new Spark(workers, f, List.copyOf(millis), median(millis), memory.peakPhysicalBytes(), null);
         }
+    }
+
+    /** CPU time of every thread of this process, or 0 where the JVM cannot tell. */
+    static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return Math.max(0, os.getProcessCpuTime());
+        }
+        return 0;
     }
 
     static double median(List<Double> xs) {
