@@ -28,11 +28,11 @@ import java.util.function.Supplier;
  * in the same JVM first. Prints a table and one JSON object as the last stdout line.
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Benchmark LoRA training steps (the train command's network: SinkLoraLayer, Adam, clipping):",
+        description = {"Benchmark LoRA training steps through the train command's network (SinkLoraLayer, Adam, clipping).",
                 "tokens/s and MFU = model FLOPs / step time / ND4J sgemm FLOP/s measured in the same run.",
-                "Model FLOPs: matmuls only, forward + the gradients a LoRA step needs (no weight gradients of",
-                "frozen weights); attention over the blocks actually computed (full: all N*N, masked half included).",
-                "Prints a table and one JSON object as the last line."})
+                "Model FLOPs: matmuls only; forward + the gradients a LoRA step needs (no weight gradients for frozen weights).",
+                "Attention over the blocks actually computed (full: all N*N, the masked half included).",
+                "Prints tables and one JSON object as the last line."})
 public final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--base", defaultValue = "model/src/test/resources/tiny-llama/base", paramLabel = "DIR",

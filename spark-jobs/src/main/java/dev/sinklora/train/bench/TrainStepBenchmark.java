@@ -70,7 +70,7 @@ public final class TrainStepBenchmark {
             return (long) workers * averagingFrequency * n;
         }
 
-        static Spark skipped(int workers, int averagingFrequency, String why) {
+        static Spark notRun(int workers, int averagingFrequency, String why) {
             return new Spark(workers, averagingFrequency, List.of(), Double.NaN, 0, why);
         }
     }
@@ -81,8 +81,8 @@ public final class TrainStepBenchmark {
      */
     public record Outcome(int n, AttentionPattern pattern, double ropeFactor, TrainStepFlops flops, Local local,
                           Spark spark, long baselineRssBytes, String error) {
-        Outcome with(Spark s, String err) {
-            return new Outcome(n, pattern, ropeFactor, flops, local, s, baselineRssBytes, err);
+        Outcome with(Spark s) {
+            return new Outcome(n, pattern, ropeFactor, flops, local, s, baselineRssBytes, error);
         }
     }
 
@@ -117,23 +117,23 @@ public final class TrainStepBenchmark {
     public static Outcome runSpark(Settings s, Outcome o, JavaSparkContext sc) {
         int workers = sc.defaultParallelism();
         if (o.local() == null) {
-            return o.with(Spark.skipped(workers, s.averagingFrequency(), "the local steps failed"), o.error());
+            return o.with(Spark.notRun(workers, s.averagingFrequency(), "the local steps failed"));
         }
         releaseMemory();
         long need = Pointer.physicalBytes() + workers * o.local().workspaceBytes();
         if (need > s.memoryBudgetBytes()) {
-            return o.with(Spark.skipped(workers, s.averagingFrequency(), String.format(
+            return o.with(Spark.notRun(workers, s.averagingFrequency(), String.format(
                     "%d workers in this JVM would need about %.1f GiB (%d x the step's %.2f GiB of workspaces on"
                             + " top of the process's %.1f GiB), over the %.1f GiB budget", workers, need / GIB,
                     workers, o.local().workspaceBytes() / GIB, Pointer.physicalBytes() / GIB,
-                    s.memoryBudgetBytes() / GIB)), o.error());
+                    s.memoryBudgetBytes() / GIB)));
         }
         LlamaModel base = FrozenBaseCache.get(s.baseUri());
         try {
             return o.with(timeSpark(s, sc, network(s, base, o.pattern(), o.n(), o.ropeFactor()), base.config(),
-                    o.n()), o.error());
+                    o.n()));
         } catch (OutOfMemoryError | RuntimeException e) {
-            return o.with(Spark.skipped(workers, s.averagingFrequency(), "failed: " + outOfMemory(e)), o.error());
+            return o.with(Spark.notRun(workers, s.averagingFrequency(), "failed: " + outOfMemory(e)));
         } finally {
             releaseMemory();
         }
