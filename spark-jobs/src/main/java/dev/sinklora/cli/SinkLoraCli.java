@@ -18,6 +18,7 @@ import java.io.PrintWriter;
                 CommandLine.HelpCommand.class,
                 ScoreCommand.class,
                 BenchAttentionCommand.class,
+                BenchTrainCommand.class,
                 MergeCommand.class,
                 TrainCommand.class,
                 PrepCorpusCommand.class,

@@ -194,7 +194,7 @@ public final class TrainJob {
         return null;
     }
 
-    static SinkLoraLayer layer(TrainOptions o, String baseUri, int seqLen, AttentionPattern pattern, double ropeFactor) {
+    public static SinkLoraLayer layer(TrainOptions o, String baseUri, int seqLen, AttentionPattern pattern, double ropeFactor) {
         SinkLoraLayer layer = new SinkLoraLayer();
         layer.setBaseUri(baseUri);
         layer.setBatchSize(o.batchSize());
@@ -211,7 +211,7 @@ public final class TrainJob {
     }
 
     /** AdamW(0.9, 0.999, 1e-8), constant learning rate after a linear warmup, global L2 clipping at 1.0. */
-    static ComputationGraphConfiguration networkConfig(TrainOptions o, SinkLoraLayer layer) {
+    public static ComputationGraphConfiguration networkConfig(TrainOptions o, SinkLoraLayer layer) {
         Map<Integer, Double> schedule = new HashMap<>();
         for (int i = 0; i <= o.warmupSteps(); i++) {
             schedule.put(i, learningRateAt(o, i));
@@ -242,13 +242,13 @@ public final class TrainJob {
     }
 
     /** The default linear RoPE factor: seq-len / max_position_embeddings rounded up, when seq-len exceeds it. */
-    static double defaultRopeFactor(LlamaConfig c, int seqLen) {
+    public static double defaultRopeFactor(LlamaConfig c, int seqLen) {
         double own = c.ropeFactor();
         long needed = ceilDiv(seqLen, c.maxPositionEmbeddings());
         return seqLen > c.maxPositionEmbeddings() ? Math.max(own, needed) : own;
     }
 
-    static Map<String, INDArray> paramTable(ComputationGraph net) {
+    public static Map<String, INDArray> paramTable(ComputationGraph net) {
         Map<String, INDArray> table = new LinkedHashMap<>();
         net.paramTable().forEach((k, v) -> table.put(k.substring("llama_".length()), v));
         return table;
