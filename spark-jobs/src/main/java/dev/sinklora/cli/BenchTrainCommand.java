@@ -14,13 +14,10 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 
 /**
  * {@code sinklora bench-train}: training tokens/s and MFU of LoRA training steps through the real
@@ -115,7 +112,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
                 averagingFrequency, budget, seed);
         long t0 = System.nanoTime();
         for (AttentionMode mode : parsedModes) {
-            quietly(() -> TrainStepBenchmark.runLocal(jit, mode, warmN));
+            TrainStepBenchmark.runLocal(jit, mode, warmN);
         }
         System.out.printf("JIT warm-up: 3 untimed steps per mode at N=%d (%.1f s)%n", warmN, (System.nanoTime() - t0) / 1e9);
 
@@ -123,7 +120,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         report.printLocalHeader();
         for (int n : lengths) {
             for (AttentionMode mode : parsedModes) {
-                TrainStepBenchmark.Outcome o = quietly(() -> TrainStepBenchmark.runLocal(settings, mode, n));
+                TrainStepBenchmark.Outcome o = TrainStepBenchmark.runLocal(settings, mode, n);
                 outcomes.add(o);
                 report.printLocal(o);
             }
@@ -135,7 +132,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
             report.printSparkHeader(sc.defaultParallelism());
             for (int i = 0; i < outcomes.size(); i++) {
                 TrainStepBenchmark.Outcome o = outcomes.get(i);
-                outcomes.set(i, quietly(() -> TrainStepBenchmark.runSpark(settings, o, sc)));
+                outcomes.set(i, TrainStepBenchmark.runSpark(settings, o, sc));
                 report.printSpark(outcomes.get(i));
                 if (i == outcomes.size() - 1 || outcomes.get(i + 1).n() != o.n()) {
                     report.printRatio(outcomes, o.n(), true);
@@ -148,21 +145,6 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
     /** The JIT warm-up runs at the smallest length, capped here. */
     static final int JIT_WARMUP_MAX_LENGTH = 1024;
-
-    /**
-     * Runs {@code body} with System.out muted: SameDiff 1.0.0-M2.1 prints one "Added differentiated op"
-     * line per op whenever a network builds its gradient function (see {@code SameDiffs}), which would
-     * bury the table. Nothing of ours prints while a case runs.
-     */
-    private static <T> T quietly(Supplier<T> body) {
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            return body.get();
-        } finally {
-            System.setOut(out);
-        }
-    }
 
     void validate() {
         require(lengths.length > 0, "--lengths needs at least one length");

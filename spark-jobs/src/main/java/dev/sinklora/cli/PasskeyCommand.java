@@ -8,7 +8,7 @@ import dev.sinklora.eval.ModelDecoderFactory;
 import dev.sinklora.eval.PasskeyHeatMap;
 import dev.sinklora.eval.PasskeyJob;
 import dev.sinklora.eval.PasskeyReport;
-import dev.sinklora.io.SerializableHadoopConf;
+import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.eval.DepthBuckets;
 import dev.sinklora.model.eval.PasskeyPromptBuilder;
@@ -141,7 +141,7 @@ public final class PasskeyCommand implements Callable<Integer> {
                 }
             }
             List<PasskeyJob.Generated> generated = PasskeyJob.run(session.get(), all,
-                    new ModelDecoderFactory(spec, att, new SerializableHadoopConf(conf)));
+                    new ModelDecoderFactory(spec, att, new HadoopConf(conf)));
             PasskeyReport report = PasskeyReport.grade(all, generated, tok::decode, buckets);
 
             byte[] png = PasskeyHeatMap.png(report, "passkey retrieval: " + lastName(spec.adapterUri() != null

@@ -1,6 +1,6 @@
 package dev.sinklora.eval;
 
-import dev.sinklora.io.SerializableHadoopConf;
+import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.model.eval.Decoder;
 import dev.sinklora.model.eval.GreedyDecoder;
 import dev.sinklora.model.lora.AdaptedModel;
@@ -14,9 +14,9 @@ public final class ModelDecoderFactory implements DecoderFactory {
 
     private final EvalModelSpec model;
     private final AttentionSpec attention;
-    private final SerializableHadoopConf conf;
+    private final HadoopConf conf;
 
-    public ModelDecoderFactory(EvalModelSpec model, AttentionSpec attention, SerializableHadoopConf conf) {
+    public ModelDecoderFactory(EvalModelSpec model, AttentionSpec attention, HadoopConf conf) {
         this.model = model;
         this.attention = attention;
         this.conf = conf;

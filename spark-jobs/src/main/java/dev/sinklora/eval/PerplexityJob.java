@@ -1,6 +1,6 @@
 package dev.sinklora.eval;
 
-import dev.sinklora.io.SerializableHadoopConf;
+import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.eval.PerplexityWindow;
 import dev.sinklora.model.lora.AdaptedModel;
@@ -60,7 +60,7 @@ public final class PerplexityJob {
         List<WindowScore> scores;
         try {
             scores = new ArrayList<>(jsc.parallelize(windows, slices)
-                    .mapPartitions(new ScoreWindows(model, attention, stream, new SerializableHadoopConf(conf)))
+                    .mapPartitions(new ScoreWindows(model, attention, stream, new HadoopConf(conf)))
                     .collect());
         } catch (Exception e) {
             throw SparkErrors.unwrap(e);
@@ -92,9 +92,9 @@ public final class PerplexityJob {
         private final EvalModelSpec model;
         private final AttentionSpec attention;
         private final Broadcast<int[]> stream;
-        private final SerializableHadoopConf conf;
+        private final HadoopConf conf;
 
-        ScoreWindows(EvalModelSpec model, AttentionSpec attention, Broadcast<int[]> stream, SerializableHadoopConf conf) {
+        ScoreWindows(EvalModelSpec model, AttentionSpec attention, Broadcast<int[]> stream, HadoopConf conf) {
             this.model = model;
             this.attention = attention;
             this.stream = stream;
