@@ -67,6 +67,7 @@ public final class SinkLoraCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        dev.sinklora.model.samediff.SameDiffs.silenceGradFunctionNoise();
         int rc = commandLine().execute(args);
         System.exit(rc);
     }

@@ -13,7 +13,7 @@ public final class SameDiffs {
 
     /** What SameDiff 1.0.0-M2.1 prints to System.out, once per op, whenever it builds a gradient function. */
     static final String NOISE = "Added differentiated op ";
-    private static boolean installed;
+    private static PrintStream installed;
 
     private SameDiffs() {
     }
@@ -21,13 +21,13 @@ public final class SameDiffs {
     /**
      * {@code SameDiff.createGradFunction} prints one line per op to System.out (a leftover println
      * in M2.1), which would bury the CLI's JSON-on-stdout contract and flood executor logs; DL4J
-     * layers call it where we cannot wrap the call. Installs, once per JVM, a System.out that drops
-     * exactly those lines and passes everything else through unchanged.
+     * layers call it where we cannot wrap the call. Wraps the current System.out (unless it is
+     * already our wrapper) in one that drops exactly those lines and passes everything else through.
      */
     public static synchronized void silenceGradFunctionNoise() {
-        if (!installed) {
-            System.setOut(new PrintStream(new LineFilter(System.out), true, StandardCharsets.UTF_8));
-            installed = true;
+        if (System.out != installed) {
+            installed = new PrintStream(new LineFilter(System.out), true, StandardCharsets.UTF_8);
+            System.setOut(installed);
         }
     }
 
