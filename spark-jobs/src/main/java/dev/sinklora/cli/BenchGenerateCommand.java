@@ -27,8 +27,9 @@ import java.util.concurrent.Callable;
  * several budgets (H2O's curve), as a table, a PNG plot and a JSON last line.
  */
 @Command(name = "bench-generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Benchmark KV-cache generation on a small in-memory LLaMA (hidden 256, 4 layers,",
-                "4 heads, vocab 512; random weights with planted heavy-hitter tokens, see HeavyHitterLlama):",
+        description = {"Benchmark KV-cache generation (full vs h2o vs sink) on a small in-memory LLaMA.",
+                "The model: hidden 256, 4 layers, 4 heads, vocab 512; random weights with planted heavy-hitter",
+                "tokens (see HeavyHitterLlama). It measures:",
                 "  1. decode tok/s and KV bytes, full vs h2o, per context (prompt + decoded);",
                 "  2. mean NLL of a sampled continuation under full, h2o and sink at budgets",
                 "     (fractions of the prompt), planted model and plain random control; PNG plot.",

@@ -17,9 +17,10 @@ import java.util.stream.Stream;
 
 /** {@code sinklora demo}: the whole pipeline on a generated task, no GPU, no downloads. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the whole pipeline on a generated long-context task: corpus + tokenizer, a tiny base",
-                "trained at a short context, prep-corpus, SinkLoRA training at 4x the context with position",
-                "interpolation, merge, and perplexity at the long context before and after (a table, then JSON)."})
+        description = {"Run the whole pipeline on a generated long-context task (local, no GPU, no downloads).",
+                "Steps: a generated corpus and word-level tokenizer, a tiny base trained from scratch at a short",
+                "context, prep-corpus, SinkLoRA training at 4x the context with position interpolation, merge,",
+                "and perplexity at the long context before and after (a table, then JSON as the last line)."})
 public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "runs/demo", description = "working directory (default: ${DEFAULT-VALUE})")
