@@ -156,4 +156,29 @@ class TrainJobTest {
                 () -> TrainJob.run(SparkTestSession.get(), options(out, AttentionMode.SF, 2, 2, false)));
         assertTrue(e.getMessage().contains("--resume") && e.getMessage().contains("--overwrite"), e.getMessage());
     }
+
+    @Test
+    void divergingLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws Exception {
+        Path out = tmp.resolve("run-nan");
+        TrainOptions base = options(out, AttentionMode.SF, 40, 2, false);
+        // an absurd learning rate: parameters blow up within a few rounds
+        TrainOptions explode = new TrainOptions(base.base(), base.data(), base.out(), base.attention(), base.seqLen(),
+                base.groupSize(), base.sinkTokens(), base.ropeFactor(), base.lora(), 1e12, 0, 0.0, 40, null,
+                base.batchSize(), base.averagingFrequency(), base.workers(), 2, false, false, base.seed());
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> TrainJob.run(SparkTestSession.get(), explode));
+        assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("--learning-rate"), e.getMessage());
+        assertTrue(Files.notExists(out.resolve("final")), "no final adapter after a diverged run");
+        // nothing was saved from the diverged round: any checkpoint left is complete with a finite loss
+        if (Files.exists(out)) {
+            try (var dirs = Files.list(out)) {
+                for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("step-")).toList()) {
+                    TrainerState st = TrainerState.parse(Files.readAllBytes(d.resolve(TrainerState.FILE_NAME)), d.toString());
+                    assertTrue(Double.isFinite(st.loss()), d + " loss " + st.loss());
+                }
+            }
+        }
+        String last = e.getMessage().replaceAll(".*last good checkpoint (\\S+) .*", "$1");
+        assertTrue(last.equals("(none)") || Files.exists(out.resolve(last).resolve(TrainerState.FILE_NAME)), e.getMessage());
+    }
 }
