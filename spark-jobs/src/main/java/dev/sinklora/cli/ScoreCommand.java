@@ -3,6 +3,7 @@ package dev.sinklora.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.tokenizer.HfTokenizer;
 import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.llama.LlamaModel;
@@ -28,9 +29,15 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "HF model directory (config.json + *.safetensors)")
     Path model;
 
-    @Option(names = "--tokens", required = true, split = ",", paramLabel = "ID",
+    @Option(names = "--tokens", split = ",", paramLabel = "ID",
             description = "token ids, comma separated, e.g. 1,5,9 (at least 2)")
     int[] tokens;
+
+    @Option(names = "--text", paramLabel = "TEXT", description = "text to score instead of --tokens (needs --tokenizer; BOS is added)")
+    String text;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "HF tokenizer.json (or its directory) for --text")
+    Path tokenizer;
 
     @Option(names = "--attention", defaultValue = "full", paramLabel = "MODE",
             description = "full | s2 | s2-reassembled | sf (default: ${DEFAULT-VALUE})")
@@ -50,6 +57,19 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((tokens == null) == (text == null)) {
+            throw new BadInputException("give exactly one of --tokens IDS or --text TEXT (with --tokenizer)");
+        }
+        if (text != null) {
+            if (tokenizer == null) {
+                throw new BadInputException("--text needs --tokenizer PATH");
+            }
+            try (HfTokenizer tok = HfTokenizer.load(tokenizer)) {
+                tokens = tok.encodeWithBos(text);
+            }
+        } else if (tokenizer != null) {
+            throw new BadInputException("--tokenizer only applies with --text");
+        }
         if (tokens.length < 2) {
             throw new BadInputException("--tokens: need at least 2 tokens to score, got " + tokens.length);
         }

@@ -45,7 +45,7 @@ public final class DemoCorpus {
     }
 
     /** Writes an HF tokenizer.json (WordLevel on whitespace, {@code <s>}=1, {@code </s>}=2). */
-    static void writeTokenizer(Path file) throws IOException {
+    public static void writeTokenizer(Path file) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("version", "1.0");

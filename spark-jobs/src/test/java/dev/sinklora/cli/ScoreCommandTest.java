@@ -116,4 +116,34 @@ class ScoreCommandTest {
         }
         return dir;
     }
+
+    @Test
+    void textIsTokenizedWithBosAndScoredLikeItsIds(@TempDir Path tmp) throws Exception {
+        Path tok = tmp.resolve("tokenizer.json");
+        dev.sinklora.demo.DemoCorpus.writeTokenizer(tok); // word-level, ids < 256 like the tiny model's vocabulary
+        String text = "k1 is v2 . the grass is green .";
+        int[] ids;
+        try (var t = dev.sinklora.model.tokenizer.HfTokenizer.load(tok)) {
+            ids = t.encodeWithBos(text);
+        }
+        assertEquals(10, ids.length);
+        assertEquals(1, ids[0]); // BOS
+        CliRunner.Result byText = CliRunner.run("score", "--model", ModelFixtures.tinyBase().toString(),
+                "--text", text, "--tokenizer", tok.toString());
+        assertEquals(0, byText.exitCode(), byText.err());
+        String csv = String.join(",", java.util.Arrays.stream(ids).mapToObj(String::valueOf).toList());
+        CliRunner.Result byIds = CliRunner.run("score", "--model", ModelFixtures.tinyBase().toString(), "--tokens", csv);
+        JsonNode a = new ObjectMapper().readTree(byText.lastLine());
+        JsonNode b = new ObjectMapper().readTree(byIds.lastLine());
+        assertEquals(10, a.get("tokens").asInt());
+        assertEquals(b.get("mean_nll").asDouble(), a.get("mean_nll").asDouble(), 0.0);
+    }
+
+    @Test
+    void textNeedsATokenizerAndExcludesTokens() {
+        assertBadInput("--text needs --tokenizer", "score", "--model", ModelFixtures.tinyBase().toString(), "--text", "hi");
+        assertBadInput("exactly one of --tokens", "score", "--model", ModelFixtures.tinyBase().toString());
+        assertBadInput("exactly one of --tokens", "score", "--model", ModelFixtures.tinyBase().toString(),
+                "--tokens", "1,2", "--text", "hi");
+    }
 }
