@@ -3,7 +3,7 @@ package dev.sinklora.merge;
 import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.lora.MergeExporter;
-import dev.sinklora.testing.S3TestServer;
+import dev.sinklora.testing.LoopbackS3;
 import dev.sinklora.testing.SparkTestSession;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
@@ -19,16 +19,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Merge against a real S3 API (S3Proxy on loopback): base and adapter read from s3a://, the merge written there. */
 class MergeS3Test {
 
-    static S3TestServer s3;
+    static final String BUCKET = "sinklora-merge";
+    static LoopbackS3 s3;
     static Configuration conf;
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3TestServer.start();
-        conf = s3.hadoopConf();
-        s3.upload(TinyLlama.base(), "models/base");
-        s3.upload(TinyLlama.adapter(), "runs/r1/step-000010");
-        s3.upload(TinyLlama.adapter(), "runs/r1/step-000020");
+        s3 = LoopbackS3.start();
+        s3.createBucket(BUCKET);
+        conf = new Configuration();
+        s3.configure(conf);
+        upload(TinyLlama.base(), "models/base");
+        upload(TinyLlama.adapter(), "runs/r1/step-000010");
+        upload(TinyLlama.adapter(), "runs/r1/step-000020");
+    }
+
+    /** {@code s3a://<bucket>/<key>}. */
+    static String uri(String key) {
+        return "s3a://" + BUCKET + "/" + key;
+    }
+
+    /** Copies a local directory tree to {@code s3a://<bucket>/<key>}. */
+    static void upload(java.nio.file.Path local, String key) throws java.io.IOException {
+        org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(uri(key));
+        dst.getFileSystem(conf).copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), dst);
     }
 
     @AfterAll
@@ -37,14 +51,14 @@ class MergeS3Test {
     }
 
     private static MergeSpec spec(String adapter, String out) {
-        return new MergeSpec(null, s3.uri("models/base"), adapter, out, null,
+        return new MergeSpec(null, uri("models/base"), adapter, out, null,
                 MergeExporter.DEFAULT_MAX_SHARD_BYTES, false, null);
     }
 
     @Test
     void s3aRoundTripReadsBaseAndAdapterAndWritesTheMergedModel() throws Exception {
-        String out = s3.uri("exports/merged");
-        MergeOutcome o = MergeJob.mergeOne(conf, spec(s3.uri("runs/r1/step-000010"), out));
+        String out = uri("exports/merged");
+        MergeOutcome o = MergeJob.mergeOne(conf, spec(uri("runs/r1/step-000010"), out));
         assertTrue(o.ok(), o.toJson());
         assertEquals(List.of("model.safetensors", "config.json"), o.files());
 
@@ -55,14 +69,14 @@ class MergeS3Test {
         assertTrue(Math.abs(merged - TinyLlama.score(LlamaModel.load(TinyLlama.base()))) > 0.05);
 
         // Nothing but the export is left in the bucket's export prefix (no temporary directory).
-        assertEquals(List.of("merged"), HadoopModelDirectory.of(s3.uri("exports"), conf).listDirectories());
+        assertEquals(List.of("merged"), HadoopModelDirectory.of(uri("exports"), conf).listDirectories());
     }
 
     @Test
     void batchExportOfARunDirectoryOnSparkWritesToS3() throws Exception {
-        String outParent = s3.uri("exports/batch");
+        String outParent = uri("exports/batch");
         List<MergeOutcome> outcomes = MergeJob.mergeAll(SparkTestSession.get(), conf,
-                List.of(s3.uri("runs/r1")), spec(null, outParent));
+                List.of(uri("runs/r1")), spec(null, outParent));
         assertEquals(List.of("step-000010", "step-000020"), outcomes.stream().map(MergeOutcome::name).toList());
         outcomes.forEach(o -> assertTrue(o.ok(), o.toJson()));
         HadoopModelDirectory parent = HadoopModelDirectory.of(outParent, conf);
