@@ -6,7 +6,7 @@ import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.generate.CacheOptions;
 import dev.sinklora.model.generate.CachePolicy;
 import dev.sinklora.model.generate.ChatTemplate;
-import dev.sinklora.model.generate.DjlPromptTokenizer;
+import dev.sinklora.model.generate.HfPromptTokenizer;
 import dev.sinklora.model.generate.GenerationResult;
 import dev.sinklora.model.generate.Generator;
 import dev.sinklora.model.generate.IncrementalDecoder;
@@ -132,7 +132,7 @@ public final class GenerateCommand implements Callable<Integer> {
             m = dev.sinklora.model.lora.LoraMerger.merged(m, dev.sinklora.model.lora.PeftAdapterIO.read(adapter));
         }
         PrintStream out = System.out;
-        try (PromptTokenizer tok = tokenizer == null ? null : DjlPromptTokenizer.load(tokenizer)) {
+        try (PromptTokenizer tok = tokenizer == null ? null : HfPromptTokenizer.load(tokenizer)) {
             int[] ids = promptTokens != null ? promptTokens
                     : tok.encode(chat ? ChatTemplate.llama2(system, prompt) : prompt);
             if (ids.length == 0) {

@@ -2,7 +2,7 @@ package dev.sinklora.model.generate;
 
 /**
  * Text to token ids and back, as generation needs it. The seam where the project's tokenizer wrapper
- * plugs in; {@link DjlPromptTokenizer} is the DJL-backed implementation.
+ * plugs in; {@link HfPromptTokenizer} is the implementation over {@code HfTokenizer}.
  */
 public interface PromptTokenizer extends AutoCloseable {
 

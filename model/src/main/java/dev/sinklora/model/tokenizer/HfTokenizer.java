@@ -219,12 +219,17 @@ public final class HfTokenizer implements AutoCloseable {
 
     /** Text of {@code ids}, special tokens included. */
     public String decode(int[] ids) {
+        return decode(ids, false);
+    }
+
+    /** Text of {@code ids}; with {@code skipSpecialTokens} BOS/EOS and other special tokens are left out. */
+    public String decode(int[] ids, boolean skipSpecialTokens) {
         long[] longs = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             longs[i] = ids[i];
         }
         try {
-            return djl.decode(longs, false);
+            return djl.decode(longs, skipSpecialTokens);
         } finally {
             Reference.reachabilityFence(this);
         }

@@ -16,11 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The DJL tokenizer seam on the LLaMA-2 tokenizer, streaming detokenization and the chat template. */
 class TokenizerTest {
 
-    static DjlPromptTokenizer tok;
+    static HfPromptTokenizer tok;
 
     @BeforeAll
     static void load() {
-        tok = DjlPromptTokenizer.load(Fixtures.resource("llama2-tokenizer"));
+        tok = HfPromptTokenizer.load(Fixtures.resource("llama2-tokenizer"));
     }
 
     @AfterAll
@@ -69,7 +69,7 @@ class TokenizerTest {
     @Test
     void missingTokenizerNamesTheOption() {
         BadInputException e = assertThrows(BadInputException.class,
-                () -> DjlPromptTokenizer.load(Path.of("/nonexistent/dir")));
+                () -> HfPromptTokenizer.load(Path.of("/nonexistent/dir")));
         assertTrue(e.getMessage().startsWith("--tokenizer"), e.getMessage());
     }
 }
