@@ -13,6 +13,7 @@ import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.lora.AdapterTrainingInfo;
 import dev.sinklora.model.lora.LoraAdapter;
 import dev.sinklora.model.lora.LoraInit;
+import dev.sinklora.prep.spark.SparkErrors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -61,6 +62,16 @@ public final class TrainJob {
     }
 
     public static Result run(SparkSession spark, TrainOptions o) throws IOException {
+        try {
+            return execute(spark, o);
+        } catch (IOException | TrainingDivergedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw SparkErrors.unwrap(e); // a bad row found inside a task surfaces as its one-line message
+        }
+    }
+
+    private static Result execute(SparkSession spark, TrainOptions o) throws IOException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = sc.hadoopConfiguration();
         String baseUri = HadoopModelDirectory.of(o.base(), conf).describe();

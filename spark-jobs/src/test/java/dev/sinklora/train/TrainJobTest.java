@@ -181,4 +181,14 @@ class TrainJobTest {
         String last = e.getMessage().replaceAll(".*last good checkpoint (\\S+) .*", "$1");
         assertTrue(last.equals("(none)") || Files.exists(out.resolve(last).resolve(TrainerState.FILE_NAME)), e.getMessage());
     }
+
+    @Test
+    void rowsLongerThanTheTrainingLengthAreRejectedWithTheReason() {
+        TrainOptions base = options(tmp.resolve("run-short"), AttentionMode.SF, 2, 2, false);
+        TrainOptions shorter = new TrainOptions(base.base(), base.data(), base.out(), base.attention(), 16,
+                4, null, null, base.lora(), base.learningRate(), 0, 0.0, 2, null, 1, 2, 2, 2, false, false, 7);
+        var e = assertThrows(dev.sinklora.model.BadInputException.class,
+                () -> TrainJob.run(SparkTestSession.get(), shorter));
+        assertTrue(e.getMessage().contains("32 tokens") && e.getMessage().contains("--seq-len 16"), e.getMessage());
+    }
 }
