@@ -1,15 +1,20 @@
 package dev.sinklora.demo;
 
 import dev.sinklora.model.attention.AttentionMode;
-import dev.sinklora.model.attention.AttentionPattern;
-import dev.sinklora.model.config.RopeScaling;
 import dev.sinklora.model.io.LocalModelDirectory;
-import dev.sinklora.model.llama.LlamaModel;
-import dev.sinklora.model.llama.Projection;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.MergeExporter;
 import dev.sinklora.model.lora.TrainableExtra;
-import dev.sinklora.model.score.SequenceScorer;
+import dev.sinklora.eval.AttentionSpec;
+import dev.sinklora.eval.EvalModelSpec;
+import dev.sinklora.eval.PerplexityJob;
+import dev.sinklora.eval.TokenStream;
+import dev.sinklora.model.eval.PerplexityProtocol;
+import dev.sinklora.model.eval.PerplexityWindow;
+import dev.sinklora.model.eval.PerplexityWindows;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import dev.sinklora.prep.corpus.LastRow;
 import dev.sinklora.prep.corpus.PrepCorpusJob;
 import dev.sinklora.prep.corpus.PrepCorpusOptions;
@@ -32,7 +37,7 @@ import java.util.List;
  * The whole pipeline on a generated task, small enough for a laptop CPU: a corpus that needs long
  * context, a tiny base trained from scratch at a short context, prep-corpus, SinkLoRA training at
  * 4x that context with position interpolation, merge, and perplexity at the long context before
- * and after.
+ * and after (eval-ppl's Spark job).
  */
 public final class DemoPipeline {
 
@@ -95,18 +100,19 @@ public final class DemoPipeline {
         MergeExporter.export(new LocalModelDirectory(baseDir), new LocalModelDirectory(run.resolve("final")),
                 new LocalModelDirectory(merged), MergeExporter.Options.defaults());
 
-        // 4. perplexity at the long context on the validation split, full attention (inference)
-        List<int[]> evalRows = rows(spark, dataLong.resolve("validation"));
-        LlamaModel baseModel = LlamaModel.load(baseDir);
-        LlamaModel basePi = new LlamaModel(baseModel.config().withRopeScaling(new RopeScaling(o.factor())),
-                baseModel.weights());
-        LlamaModel mergedModel = LlamaModel.load(merged);
+        // 4. perplexity on the validation split with eval-ppl's job (longlora windows, stride = window),
+        //    full attention as at inference
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        TokenStream stream = TokenStream.read(spark, dataLong.toString(), "validation", vocab);
         List<Row_> table = new ArrayList<>();
-        table.add(score("base (trained at " + o.baseContext() + ")", baseModel, evalRows, longContext));
-        table.add(score("base + PI x" + o.factor() + ", no training", basePi, evalRows, longContext));
-        table.add(score("SinkLoRA (sf) merged", mergedModel, evalRows, longContext));
-        table.add(score("base (trained at " + o.baseContext() + ")", baseModel, shortWindows(evalRows, o.baseContext()),
-                o.baseContext()));
+        table.add(perplexity(spark, conf, "base (trained at " + o.baseContext() + ")",
+                EvalModelSpec.of(baseDir.toString(), null, null, conf), 1.0, stream, longContext));
+        table.add(perplexity(spark, conf, "base + PI x" + o.factor() + ", no training",
+                EvalModelSpec.of(baseDir.toString(), null, (double) o.factor(), conf), o.factor(), stream, longContext));
+        table.add(perplexity(spark, conf, "SinkLoRA (sf) merged",
+                EvalModelSpec.of(merged.toString(), null, null, conf), o.factor(), stream, longContext));
+        table.add(perplexity(spark, conf, "base (trained at " + o.baseContext() + ")",
+                EvalModelSpec.of(baseDir.toString(), null, null, conf), 1.0, stream, o.baseContext()));
         return new Result(table, base.firstLoss(), base.lastLoss(), trained, (System.nanoTime() - t0) / 1e9);
     }
 
@@ -125,23 +131,14 @@ public final class DemoPipeline {
         return out;
     }
 
-    /** The first {@code n} tokens of each row: the base's own context, for reference. */
-    private static List<int[]> shortWindows(List<int[]> rows, int n) {
-        List<int[]> out = new ArrayList<>();
-        for (int[] r : rows) {
-            out.add(java.util.Arrays.copyOf(r, n));
-        }
-        return out;
-    }
-
-    private static Row_ score(String name, LlamaModel m, List<int[]> rows, int context) {
-        double nll = 0;
-        long tokens = 0;
-        for (int[] r : rows) {
-            SequenceScorer.Score s = SequenceScorer.score(m, r, AttentionPattern.FULL, Projection.PLAIN);
-            nll += s.meanNll() * s.predicted();
-            tokens += s.predicted();
-        }
-        return new Row_(name, context, m.config().ropeFactor(), "full", nll / tokens, tokens);
+    private static Row_ perplexity(SparkSession spark, Configuration conf, String name, EvalModelSpec model,
+                                   double ropeFactor, TokenStream stream, int window) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<int[]> tokens = jsc.broadcast(stream.tokens());
+        List<PerplexityWindow> windows = PerplexityWindows.plan(PerplexityProtocol.LONGLORA, stream.tokens().length,
+                window, window);
+        PerplexityJob.Result r = PerplexityJob.run(spark, conf, model, AttentionSpec.FULL, tokens, windows);
+        tokens.unpersist();
+        return new Row_(name, window, ropeFactor, "full", r.meanNll(), r.tokens());
     }
 }
