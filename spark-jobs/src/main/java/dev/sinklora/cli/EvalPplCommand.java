@@ -16,6 +16,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -72,29 +73,13 @@ public final class EvalPplCommand implements Callable<Integer> {
             description = "score at most M windows per length, evenly spaced over the split (default: all)")
     Integer maxWindows;
 
-    @Option(names = "--attention", defaultValue = "full", paramLabel = "MODE",
-            description = "full | s2 | s2-reassembled | sf (default: ${DEFAULT-VALUE}, as LongLoRA and SinkLoRA evaluate)")
-    String attention;
-
-    @Option(names = "--group-size", paramLabel = "G", description = "attention group for s2/s2-reassembled/sf (default: N/4)")
-    Integer groupSize;
-
-    @Option(names = "--sink-tokens", paramLabel = "S", description = "global sink tokens (default: 4 for sf, 0 otherwise)")
-    Integer sinkTokens;
-
-    @Option(names = "--rope-factor", paramLabel = "F", description = {"linear RoPE factor to run with (default: the "
-            + "adapter's sinklora.json, else the model's config.json rope_scaling, else 1); the JSON says which"})
-    Double ropeFactor;
+    @Mixin
+    EvalRunOptions run;
 
     @Override
     public Integer call() throws Exception {
         PerplexityProtocol proto = PerplexityProtocol.parse(protocol, "--protocol");
-        AttentionSpec att;
-        try {
-            att = new AttentionSpec(attention, groupSize, sinkTokens);
-        } catch (BadInputException e) {
-            throw new BadInputException("--attention: " + e.getMessage(), e);
-        }
+        AttentionSpec att = run.attentionSpec();
         for (int n : seqLens) {
             if (n < 2) {
                 throw new BadInputException("--seq-len must be at least 2, got " + n);
@@ -116,7 +101,7 @@ public final class EvalPplCommand implements Callable<Integer> {
 
     private int run(SparkSessions session, PerplexityProtocol proto, AttentionSpec att) throws Exception {
         Configuration conf = session.get().sparkContext().hadoopConfiguration();
-        EvalModelSpec spec = EvalModelSpec.of(model, adapter, ropeFactor, conf);
+        EvalModelSpec spec = EvalModelSpec.of(model, adapter, run.ropeFactor, conf);
         EvalModelSpec.Info info = spec.describe(conf);
         TokenStream stream = TokenStream.read(session.get(), data, split, info.config().vocabSize());
         int total = stream.tokens().length;

@@ -20,6 +20,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -78,19 +79,8 @@ public final class PasskeyCommand implements Callable<Integer> {
             description = "where to write the PNG heat map (any Hadoop file system; default: ${DEFAULT-VALUE})")
     String heatmap;
 
-    @Option(names = "--attention", defaultValue = "full", paramLabel = "MODE",
-            description = "full | s2 | s2-reassembled | sf (default: ${DEFAULT-VALUE})")
-    String attention;
-
-    @Option(names = "--group-size", paramLabel = "G", description = "attention group for s2/s2-reassembled/sf (default: N/4 of each forward pass)")
-    Integer groupSize;
-
-    @Option(names = "--sink-tokens", paramLabel = "S", description = "global sink tokens (default: 4 for sf, 0 otherwise)")
-    Integer sinkTokens;
-
-    @Option(names = "--rope-factor", paramLabel = "F", description = {"linear RoPE factor to run with (default: the "
-            + "adapter's sinklora.json, else the model's config.json rope_scaling, else 1); the JSON says which"})
-    Double ropeFactor;
+    @Mixin
+    EvalRunOptions run;
 
     @Override
     public Integer call() throws Exception {
@@ -103,12 +93,7 @@ public final class PasskeyCommand implements Callable<Integer> {
             }
         }
         DepthBuckets buckets = new DepthBuckets(depthBuckets);
-        AttentionSpec att;
-        try {
-            att = new AttentionSpec(attention, groupSize, sinkTokens);
-        } catch (BadInputException e) {
-            throw new BadInputException("--attention: " + e.getMessage(), e);
-        }
+        AttentionSpec att = run.attentionSpec();
         SparkSessions session = SparkSessions.forCommand("passkey");
         try {
             return run(session, buckets, att);
@@ -120,7 +105,7 @@ public final class PasskeyCommand implements Callable<Integer> {
     private int run(SparkSessions session, DepthBuckets buckets, AttentionSpec att) throws Exception {
         long t0 = System.nanoTime();
         Configuration conf = session.get().sparkContext().hadoopConfiguration();
-        EvalModelSpec spec = EvalModelSpec.of(model, adapter, ropeFactor, conf);
+        EvalModelSpec spec = EvalModelSpec.of(model, adapter, run.ropeFactor, conf);
         EvalModelSpec.Info info = spec.describe(conf);
         Path heatmapPath = DataPaths.qualify(heatmap, conf, "--heatmap");
         TokenizerFiles files = TokenizerFiles.load(tokenizer, conf);
@@ -146,7 +131,7 @@ public final class PasskeyCommand implements Callable<Integer> {
 
             byte[] png = PasskeyHeatMap.png(report, "passkey retrieval: " + lastName(spec.adapterUri() != null
                     ? spec.adapterUri() : spec.baseUri()) + String.format(Locale.ROOT, " (RoPE x%s, %s)",
-                    info.ropeFactor(), attention));
+                    info.ropeFactor(), run.attention));
             DataPaths.writeAll(heatmapPath, png, conf);
 
             out.printf(Locale.ROOT, "%-8s %8s %8s %10s   %s%n", "length", "prompt", "trials", "accuracy", "by depth");
@@ -170,7 +155,7 @@ public final class PasskeyCommand implements Callable<Integer> {
             json.put("trials", trials);
             json.put("seed", seed);
             json.put("depth_buckets", buckets.count());
-            json.put("attention", attention);
+            json.put("attention", run.attention);
             json.put("rope_factor", info.ropeFactor());
             json.put("rope_source", info.ropeSource());
             json.put("context_window", info.contextWindow());
