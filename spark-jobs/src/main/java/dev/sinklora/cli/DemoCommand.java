@@ -67,7 +67,7 @@ public final class DemoCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         ObjectNode summary = json.createObjectNode();
         ArrayNode rows = summary.putArray("rows");
-        for (DemoPipeline.Row_ row : r.rows()) {
+        for (DemoPipeline.PerplexityRow row : r.rows()) {
             System.out.printf("%-32s %8d %6.1f %10s %10.4f %10.3f%n", row.model(), row.context(), row.ropeFactor(),
                     row.attention(), row.meanNll(), row.ppl());
             ObjectNode n = rows.addObject();

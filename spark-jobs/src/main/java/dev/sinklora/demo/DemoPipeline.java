@@ -1,26 +1,26 @@
 package dev.sinklora.demo;
 
-import dev.sinklora.model.attention.AttentionMode;
-import dev.sinklora.model.io.LocalModelDirectory;
-import dev.sinklora.model.lora.LoraConfig;
-import dev.sinklora.model.lora.MergeExporter;
-import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.eval.AttentionSpec;
 import dev.sinklora.eval.EvalModelSpec;
 import dev.sinklora.eval.PerplexityJob;
 import dev.sinklora.eval.TokenStream;
+import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.eval.PerplexityProtocol;
 import dev.sinklora.model.eval.PerplexityWindow;
 import dev.sinklora.model.eval.PerplexityWindows;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
+import dev.sinklora.model.io.LocalModelDirectory;
+import dev.sinklora.model.lora.LoraConfig;
+import dev.sinklora.model.lora.MergeExporter;
+import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.prep.corpus.LastRow;
 import dev.sinklora.prep.corpus.PrepCorpusJob;
 import dev.sinklora.prep.corpus.PrepCorpusOptions;
 import dev.sinklora.prep.io.InputFormat;
 import dev.sinklora.train.TrainJob;
 import dev.sinklora.train.TrainOptions;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -51,13 +51,13 @@ public final class DemoPipeline {
     }
 
     /** One row of the result table. */
-    public record Row_(String model, int context, double ropeFactor, String attention, double meanNll, long tokens) {
+    public record PerplexityRow(String model, int context, double ropeFactor, String attention, double meanNll, long tokens) {
         public double ppl() {
             return Math.exp(meanNll);
         }
     }
 
-    public record Result(List<Row_> rows, double baseFirstLoss, double baseLastLoss, TrainJob.Result train,
+    public record Result(List<PerplexityRow> rows, double baseFirstLoss, double baseLastLoss, TrainJob.Result train,
                          double seconds) {
     }
 
@@ -104,7 +104,7 @@ public final class DemoPipeline {
         //    full attention as at inference
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         TokenStream stream = TokenStream.read(spark, dataLong.toString(), "validation", vocab);
-        List<Row_> table = new ArrayList<>();
+        List<PerplexityRow> table = new ArrayList<>();
         table.add(perplexity(spark, conf, "base (trained at " + o.baseContext() + ")",
                 EvalModelSpec.of(baseDir.toString(), null, null, conf), 1.0, stream, longContext));
         table.add(perplexity(spark, conf, "base + PI x" + o.factor() + ", no training",
@@ -131,7 +131,7 @@ public final class DemoPipeline {
         return out;
     }
 
-    private static Row_ perplexity(SparkSession spark, Configuration conf, String name, EvalModelSpec model,
+    private static PerplexityRow perplexity(SparkSession spark, Configuration conf, String name, EvalModelSpec model,
                                    double ropeFactor, TokenStream stream, int window) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<int[]> tokens = jsc.broadcast(stream.tokens());
@@ -139,6 +139,6 @@ public final class DemoPipeline {
                 window, window);
         PerplexityJob.Result r = PerplexityJob.run(spark, conf, model, AttentionSpec.FULL, tokens, windows);
         tokens.unpersist();
-        return new Row_(name, window, ropeFactor, "full", r.meanNll(), r.tokens());
+        return new PerplexityRow(name, window, ropeFactor, "full", r.meanNll(), r.tokens());
     }
 }
