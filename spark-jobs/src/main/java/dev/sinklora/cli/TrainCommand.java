@@ -60,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
     String loraTargets;
 
     @Option(names = "--trainable", defaultValue = "", paramLabel = "LIST",
-            description = "base tensors trained in full: norm (LoRA+; embed is not supported yet) (default: none)")
+            description = "base tensors trained in full (LoRA+): embed, norm, or embed,norm (default: none)")
     String trainable;
 
     @Option(names = "--learning-rate", defaultValue = "2e-5", description = "peak learning rate (default: ${DEFAULT-VALUE})")

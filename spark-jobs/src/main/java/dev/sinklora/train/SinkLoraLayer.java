@@ -32,7 +32,8 @@ import java.util.Set;
  * Its DL4J parameters are only the trainable tensors ({@link TrainableParams}); the frozen base
  * comes from {@link FrozenBaseCache} as SameDiff constants, so it is never broadcast or averaged.
  *
- * <p>Input: token ids {@code [B, N]} (as floats, DL4J's only input type). Labels: the next-token
+ * <p>Input: token ids {@code [B, N]} (as floats, DL4J's only input type), or, with trainable
+ * embeddings, the output of a DL4J embedding layer in front ({@code [B, N, hidden]}). Labels: the next-token
  * target of every position {@code [B, N]}, {@code -100} where no loss is taken (SFT prompt,
  * padding, the last position). Score (DL4J's loss / B): the mean NLL over the target tokens.
  *
@@ -72,7 +73,7 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
     @Override
     public void defineParameters(SDLayerParams params) {
         LlamaConfig c = FrozenBaseCache.get(baseUri).config();
-        for (TrainableParams.Param p : new TrainableParams(c, loraConfig()).params()) {
+        for (TrainableParams.Param p : new TrainableParams(c, loraConfig()).layerParams()) {
             params.addWeightParam(p.key(), p.shape());
         }
     }
@@ -93,7 +94,7 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
 
         Map<String, String> normKeys = new HashMap<>();
         Set<String> modules = new HashSet<>();
-        for (TrainableParams.Param p : trainableParams.params()) {
+        for (TrainableParams.Param p : trainableParams.layerParams()) {
             if (p.loraA()) {
                 modules.add(p.hfName());
             } else if (!p.loraB()) {
@@ -116,9 +117,16 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
             }
         });
 
-        SDVariable ids = input.castTo(DataType.INT).reshape((long) batchSize * seqLen);
-        LlamaGraph.Outputs out = LlamaGraph.build(sd, c, weights, projection, ids, batchSize, seqLen,
-                pattern(), ropeFactor);
+        LlamaGraph.Outputs out;
+        if (lora.trainable().contains(TrainableExtra.EMBED)) {
+            // input: embeddings from the trainable DL4J embedding layer in front, [B, N, hidden]
+            SDVariable x = input.reshape((long) batchSize * seqLen, c.hiddenSize());
+            out = LlamaGraph.buildFromEmbeddings(sd, c, weights, projection, x, null, batchSize, seqLen,
+                    pattern(), ropeFactor);
+        } else {
+            SDVariable ids = input.castTo(DataType.INT).reshape((long) batchSize * seqLen);
+            out = LlamaGraph.build(sd, c, weights, projection, ids, batchSize, seqLen, pattern(), ropeFactor);
+        }
         SDVariable logits = out.logits();                                          // [B*N, vocab]
         sd.updateVariableNameAndReference(logits, "logits");
 

@@ -13,6 +13,7 @@ import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.lora.AdapterTrainingInfo;
 import dev.sinklora.model.lora.LoraAdapter;
 import dev.sinklora.model.lora.LoraInit;
+import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.prep.spark.SparkErrors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -20,6 +21,8 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -81,6 +84,10 @@ public final class TrainJob {
         String resumeFrom = prepareOutput(outDir, store, o);
         LlamaModel base = FrozenBaseCache.get(baseUri);
         LlamaConfig c = base.config();
+        if (c.tieWordEmbeddings() && o.trainable().contains(TrainableExtra.EMBED)) {
+            throw new BadInputException("--trainable embed: " + baseUri + " ties lm_head to the embedding"
+                    + " (tie_word_embeddings); training the input embedding alone would untie them");
+        }
         DataInfo data = DataInfo.read(HadoopModelDirectory.of(o.data(), conf));
         int seqLen = o.seqLen() != null ? o.seqLen() : data.seqLen();
         double ropeFactor = o.ropeFactor() != null ? o.ropeFactor() : defaultRopeFactor(c, seqLen);
@@ -239,12 +246,19 @@ public final class TrainJob {
         if (o.weightDecay() > 0) {
             b.weightDecay(o.weightDecay(), true); // decoupled (AdamW): w -= lr * wd * w
         }
-        return b.graphBuilder()
-                .addInputs("ids")
-                .setInputTypes(InputType.feedForward(layer.getSeqLen()))
-                .addLayer("llama", layer, "ids")
-                .setOutputs("llama")
-                .build();
+        var g = b.graphBuilder().addInputs("ids");
+        if (o.trainable().contains(TrainableExtra.EMBED)) {
+            // LoRA+ embeddings: a DL4J embedding layer (its own, working backward pass) in front of the
+            // model layer; initialised from the base by the trainer, never from the configuration
+            LlamaConfig c = FrozenBaseCache.get(layer.getBaseUri()).config();
+            // no setInputTypes here: DL4J's shape inference would overwrite the embedding's nIn (vocab) with 1
+            g.addLayer("embed", new EmbeddingSequenceLayer.Builder().nIn(c.vocabSize()).nOut(c.hiddenSize())
+                            .inputLength(layer.getSeqLen()).hasBias(false).outputDataFormat(RNNFormat.NWC).build(), "ids")
+                    .addLayer("llama", layer, "embed");
+        } else {
+            g.setInputTypes(InputType.feedForward(layer.getSeqLen())).addLayer("llama", layer, "ids");
+        }
+        return g.setOutputs("llama").build();
     }
 
     /** Learning rate of (0-based) optimizer step {@code i}: linear warmup over the first steps, then constant. */
@@ -261,7 +275,15 @@ public final class TrainJob {
 
     public static Map<String, INDArray> paramTable(ComputationGraph net) {
         Map<String, INDArray> table = new LinkedHashMap<>();
-        net.paramTable().forEach((k, v) -> table.put(k.substring("llama_".length()), v));
+        net.paramTable().forEach((k, v) -> {
+            if (k.startsWith("llama_")) {
+                table.put(k.substring("llama_".length()), v);
+            } else if (k.equals("embed_W")) {
+                table.put(TrainableParams.EMBED_KEY, v);
+            } else {
+                throw new IllegalStateException("unexpected network parameter " + k);
+            }
+        });
         return table;
     }
 

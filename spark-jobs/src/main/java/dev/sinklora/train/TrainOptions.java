@@ -57,8 +57,6 @@ public record TrainOptions(
         require(!(resume && overwrite), "--resume and --overwrite contradict each other");
         require(lora.dropout() == 0.0, "--lora-dropout " + lora.dropout()
                 + " is not supported yet: SameDiff layers in DL4J have no train/inference switch for dropout");
-        require(!lora.trainable().contains(TrainableExtra.EMBED), "--trainable embed is not supported:"
-                + " SameDiff 1.0.0-M2.1's gather has no working gradient (train norms with --trainable norm)");
         if (attention == AttentionMode.FULL) {
             require(groupSize == null && sinkTokens == null,
                     "--group-size and --sink-tokens do not apply to --attention full");

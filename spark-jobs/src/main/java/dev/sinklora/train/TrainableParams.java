@@ -25,7 +25,11 @@ public final class TrainableParams {
     public record Param(String key, String hfName, boolean loraA, boolean loraB, long[] shape) {
     }
 
+    /** Key of the embedding matrix in the parameter table (DL4J: vertex "embed", parameter "W"). */
+    public static final String EMBED_KEY = "embedW";
+
     private final List<Param> params;
+    private final LlamaConfig config;
 
     public TrainableParams(LlamaConfig c, LoraConfig lora) {
         List<Param> ps = new ArrayList<>();
@@ -37,12 +41,23 @@ public final class TrainableParams {
                 ps.add(new Param(loraKey(module, 'B'), module, false, true, new long[]{w[0], lora.r()})); // [out, r]
             }
         }
+        if (lora.trainable().contains(TrainableExtra.EMBED)) {
+            // trained in the DL4J embedding layer in front of the model layer, not in the model layer
+            ps.add(new Param(EMBED_KEY, LlamaTensors.EMBED, false, false,
+                    new long[]{c.vocabSize(), c.hiddenSize()}));                                  // [vocab, hidden]
+        }
         if (lora.trainable().contains(TrainableExtra.NORM)) {
             for (String name : TrainableExtra.NORM.tensors(c)) {
                 ps.add(new Param(normKey(name), name, false, false, new long[]{1, c.hiddenSize()})); // [1, hidden]
             }
         }
         this.params = List.copyOf(ps);
+        this.config = c;
+    }
+
+    /** The parameters the model layer itself holds (all but the embedding). */
+    public List<Param> layerParams() {
+        return params.stream().filter(p -> !p.key().equals(EMBED_KEY)).toList();
     }
 
     public List<Param> params() {
@@ -72,7 +87,7 @@ public final class TrainableParams {
             } else if (p.loraB()) {
                 modules.put(p.hfName(), new LoraModule(p.hfName(), as.get(p.hfName()), v));
             } else {
-                extras.put(p.hfName(), v.reshape(v.length()));
+                extras.put(p.hfName(), v.reshape(LlamaTensors.shape(config, p.hfName())));
             }
         }
         return new LoraAdapter(lora, modules, extras, info, null);

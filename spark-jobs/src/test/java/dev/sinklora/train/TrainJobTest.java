@@ -191,4 +191,36 @@ class TrainJobTest {
                 () -> TrainJob.run(SparkTestSession.get(), shorter));
         assertTrue(e.getMessage().contains("32 tokens") && e.getMessage().contains("--seq-len 16"), e.getMessage());
     }
+
+    @Test
+    void trainableEmbeddingsAndNormsLearnTravelAndMerge() throws Exception {
+        Path out = tmp.resolve("run-embed");
+        TrainOptions base = options(out, AttentionMode.SF, 8, 8, false);
+        TrainOptions embed = new TrainOptions(base.base(), base.data(), base.out(), base.attention(), base.seqLen(),
+                base.groupSize(), base.sinkTokens(), base.ropeFactor(),
+                new LoraConfig(4, 8, 0, List.of("q_proj", "v_proj"), EnumSet.of(TrainableExtra.EMBED, TrainableExtra.NORM)),
+                5e-3, 0, 0.0, 8, null, 1, 2, 2, 8, false, false, 7);
+        TrainJob.Result r = TrainJob.run(SparkTestSession.get(), embed);
+        assertTrue(r.lastLoss() < r.firstLoss(), "loss " + r.firstLoss() + " -> " + r.lastLoss());
+        // LoRA (2 layers x 2 modules x 512) + 5 norms of 64 + the [256, 64] embedding, with Adam's moments
+        assertEquals((2 * 2 * 512 + 5 * 64 + 256 * 64) * 4L * 3, r.broadcastBytesPerRound());
+
+        LoraAdapter adapter = PeftAdapterIO.read(out.resolve("final"));
+        INDArray trained = adapter.extras().get("model.embed_tokens.weight");
+        assertArrayEquals(new long[]{256, 64}, trained.shape());
+        try (Checkpoint disk = Checkpoint.open(ModelFixtures.tinyBase())) {
+            INDArray original = disk.load("model.embed_tokens.weight");
+            assertTrue(trained.sub(original).norm2Number().doubleValue() > 0, "embedding did not change");
+            // and the frozen base the executors hold is still the original
+            assertArrayEquals(original.data().asFloat(),
+                    FrozenBaseCache.get(ModelFixtures.tinyBase().toString()).weights().get("model.embed_tokens.weight")
+                            .data().asFloat(), 0f);
+        }
+        Path merged = tmp.resolve("merged-embed");
+        MergeExporter.export(new LocalModelDirectory(ModelFixtures.tinyBase()), new LocalModelDirectory(out.resolve("final")),
+                new LocalModelDirectory(merged), MergeExporter.Options.defaults());
+        try (Checkpoint m = Checkpoint.open(merged)) {
+            assertArrayEquals(trained.data().asFloat(), m.load("model.embed_tokens.weight").data().asFloat(), 0f);
+        }
+    }
 }

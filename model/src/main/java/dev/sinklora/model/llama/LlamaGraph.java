@@ -30,18 +30,32 @@ public final class LlamaGraph {
      */
     public static Outputs build(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj,
                                 SDVariable ids, int batch, int n, AttentionPattern pattern, double factor) {
+        SDVariable embed = weights.weight(sd, LlamaTensors.EMBED);                 // [vocab, hidden]
+        SDVariable x = sd.gather(embed, ids, 0);                                   // [T, hidden]
+        return buildFromEmbeddings(sd, c, weights, proj, x, embed, batch, n, pattern, factor);
+    }
+
+    /**
+     * The decoder from token embeddings on (for callers that look embeddings up themselves, e.g. a
+     * trainable embedding layer in front). The lm_head of a tied model is the embedding weight.
+     *
+     * @param x        [B*N, hidden] token embeddings, row-major by sequence
+     * @param embed    the embedding variable if the caller already took it from {@code weights} (it is
+     *                 the head of a tied model), else null
+     */
+    public static Outputs buildFromEmbeddings(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj,
+                                              SDVariable x, SDVariable embed, int batch, int n,
+                                              AttentionPattern pattern, double factor) {
         int heads = c.numAttentionHeads();
         int kvHeads = c.numKeyValueHeads();
         int d = c.headDim();
         long tokens = (long) batch * n;
 
-        SDVariable embed = weights.weight(sd, LlamaTensors.EMBED);                 // [vocab, hidden]
         SDVariable cos = sd.constant("rope_cos", Nd4j.create(
                 Rope.cos(0, n, d, c.ropeTheta(), factor), new long[]{1, 1, n, d}, DataType.FLOAT));
         SDVariable sin = sd.constant("rope_sin", Nd4j.create(
                 Rope.sin(0, n, d, c.ropeTheta(), factor), new long[]{1, 1, n, d}, DataType.FLOAT));
 
-        SDVariable x = sd.gather(embed, ids, 0);                                   // [T, hidden]
         for (int l = 0; l < c.numHiddenLayers(); l++) {
             String p = LlamaTensors.layer(l);
             SDVariable h = rmsNorm(sd, x, weights.weight(sd, p + "input_layernorm.weight"), c.rmsNormEps());
@@ -61,7 +75,8 @@ public final class LlamaGraph {
             x = x.add(linear(sd, weights, proj, l, "down_proj", sd.nn.swish(gate).mul(up)));
         }
         SDVariable hidden = rmsNorm(sd, x, weights.weight(sd, LlamaTensors.FINAL_NORM), c.rmsNormEps());
-        SDVariable head = c.tieWordEmbeddings() ? embed : weights.weight(sd, LlamaTensors.LM_HEAD);
+        SDVariable head = !c.tieWordEmbeddings() ? weights.weight(sd, LlamaTensors.LM_HEAD)
+                : embed != null ? embed : weights.weight(sd, LlamaTensors.EMBED);
         SDVariable logits = proj.apply(sd, "lm_head", hidden, head);               // [T, vocab]
         return new Outputs(hidden, logits);
     }
