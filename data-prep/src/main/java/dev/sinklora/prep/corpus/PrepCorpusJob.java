@@ -15,6 +15,7 @@ import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.prep.spark.ProgressListener;
 import dev.sinklora.prep.spark.RejectedSink;
 import dev.sinklora.prep.spark.ShardFile;
+import dev.sinklora.prep.spark.ShardPartitioner;
 import dev.sinklora.prep.spark.ShardWriter;
 import dev.sinklora.prep.spark.SparkErrors;
 import dev.sinklora.prep.spark.TokenizerFiles;
@@ -199,7 +200,7 @@ public final class PrepCorpusJob {
             JavaPairRDD<Long, PackChunk> chunks = JavaPairRDD.fromJavaRDD(
                     items.mapPartitions(new ChunkDocuments(d, starts, shardTokens, kept)));
             JavaRDD<PackedRow> packedRows = chunks
-                    .repartitionAndSortWithinPartitions(new ShardPartitioner(shardTokens, shards))
+                    .repartitionAndSortWithinPartitions(new ShardPartitioner(shardTokens, shards, "position"))
                     .mapPartitionsWithIndex(new AssembleShard(seqLen, rowsPerShard, rows, padId), true);
             Dataset<Row> df = spark.createDataset(packedRows.rdd(), Encoders.bean(PackedRow.class))
                     .select(col("inputIds").as("input_ids"), col("docStarts").as("doc_starts"), col("length"));

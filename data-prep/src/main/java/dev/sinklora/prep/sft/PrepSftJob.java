@@ -15,6 +15,7 @@ import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.prep.spark.ProgressListener;
 import dev.sinklora.prep.spark.RejectedSink;
 import dev.sinklora.prep.spark.ShardFile;
+import dev.sinklora.prep.spark.ShardPartitioner;
 import dev.sinklora.prep.spark.ShardWriter;
 import dev.sinklora.prep.spark.SparkErrors;
 import dev.sinklora.prep.spark.TokenizerFiles;
@@ -188,7 +189,7 @@ public final class PrepSftJob {
                 acc += blocks.get(i).examples[di];
             }
             JavaRDD<SftRow> sorted = JavaPairRDD.fromJavaRDD(items.mapPartitions(new NumberRows(d, ids, starts)))
-                    .repartitionAndSortWithinPartitions(new RecordKeys.RowPartitioner(rowsPerShard, shards))
+                    .repartitionAndSortWithinPartitions(new ShardPartitioner(rowsPerShard, shards, "row"))
                     .values();
             Dataset<Row> df = spark.createDataset(sorted.rdd(), Encoders.bean(SftRow.class))
                     .select(col("inputIds").as("input_ids"), col("labels"), col("length"),

@@ -57,40 +57,4 @@ final class RecordKeys {
             return partitions;
         }
     }
-
-    /** Sends row number {@code i} of the output to shard {@code i / rowsPerShard}. */
-    static final class RowPartitioner extends Partitioner {
-        private static final long serialVersionUID = 1L;
-        private final long rowsPerShard;
-        private final int shards;
-
-        RowPartitioner(long rowsPerShard, int shards) {
-            this.rowsPerShard = rowsPerShard;
-            this.shards = shards;
-        }
-
-        @Override
-        public int numPartitions() {
-            return shards;
-        }
-
-        @Override
-        public int getPartition(Object key) {
-            long s = (Long) key / rowsPerShard;
-            if (s < 0 || s >= shards) {
-                throw new IllegalStateException("row " + key + " outside " + shards + " shards");
-            }
-            return (int) s;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof RowPartitioner p && p.rowsPerShard == rowsPerShard && p.shards == shards;
-        }
-
-        @Override
-        public int hashCode() {
-            return Long.hashCode(rowsPerShard) * 31 + shards;
-        }
-    }
 }
