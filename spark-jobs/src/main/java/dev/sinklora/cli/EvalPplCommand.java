@@ -42,14 +42,6 @@ public final class EvalPplCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "HF model directory (base or merged; file://, hdfs://, s3a://)")
-    String model;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = {"PEFT LoRA adapter directory, applied unmerged",
-            "(its sinklora.json RoPE factor, if any, overrides the model's)"})
-    String adapter;
-
     @Option(names = "--data", required = true, paramLabel = "URI", description = "output folder of prep-corpus")
     String data;
 
@@ -101,7 +93,7 @@ public final class EvalPplCommand implements Callable<Integer> {
 
     private int run(SparkSessions session, PerplexityProtocol proto, AttentionSpec att) throws Exception {
         Configuration conf = session.get().sparkContext().hadoopConfiguration();
-        EvalModelSpec spec = EvalModelSpec.of(model, adapter, run.ropeFactor, conf);
+        EvalModelSpec spec = run.modelSpec(conf);
         EvalModelSpec.Info info = spec.describe(conf);
         TokenStream stream = TokenStream.read(session.get(), data, split, info.config().vocabSize());
         int total = stream.tokens().length;

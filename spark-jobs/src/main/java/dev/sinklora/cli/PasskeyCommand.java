@@ -48,14 +48,6 @@ public final class PasskeyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "HF model directory (base or merged; file://, hdfs://, s3a://)")
-    String model;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = {"PEFT LoRA adapter directory, applied unmerged",
-            "(its sinklora.json RoPE factor, if any, overrides the model's)"})
-    String adapter;
-
     @Option(names = "--tokenizer", required = true, paramLabel = "PATH",
             description = "the model's tokenizer.json, or its folder (any Hadoop file system)")
     String tokenizer;
@@ -105,7 +97,7 @@ public final class PasskeyCommand implements Callable<Integer> {
     private int run(SparkSessions session, DepthBuckets buckets, AttentionSpec att) throws Exception {
         long t0 = System.nanoTime();
         Configuration conf = session.get().sparkContext().hadoopConfiguration();
-        EvalModelSpec spec = EvalModelSpec.of(model, adapter, run.ropeFactor, conf);
+        EvalModelSpec spec = run.modelSpec(conf);
         EvalModelSpec.Info info = spec.describe(conf);
         Path heatmapPath = DataPaths.qualify(heatmap, conf, "--heatmap");
         TokenizerFiles files = TokenizerFiles.load(tokenizer, conf);
