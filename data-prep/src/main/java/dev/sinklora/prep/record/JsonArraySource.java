@@ -12,19 +12,16 @@ import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.NoSuchElementException;
 
 /**
  * The elements of a file holding one JSON array (LongAlpaca's format), streamed: each element is
  * re-serialized as the record's raw bytes, with the line it starts on. A broken array (unlike a
  * broken JSONL line) cannot be resynchronised, so it fails the job naming file, line and element.
  */
-final class JsonArraySource implements RecordSource {
+final class JsonArraySource extends LookaheadRecordSource {
     private final InputSplit split;
     private final JsonParser parser;
     private long ordinal;
-    private RawRecord next;
-    private boolean done;
 
     JsonArraySource(InputSplit split, Configuration conf) throws IOException {
         this.split = split;
@@ -40,25 +37,7 @@ final class JsonArraySource implements RecordSource {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next == null && !done) {
-            next = advance();
-            done = next == null;
-        }
-        return next != null;
-    }
-
-    @Override
-    public RawRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        RawRecord r = next;
-        next = null;
-        return r;
-    }
-
-    private RawRecord advance() {
+    protected RawRecord advance() {
         try {
             JsonToken t = parser.nextToken();
             if (t == JsonToken.END_ARRAY) {

@@ -10,19 +10,16 @@ import org.apache.hadoop.fs.Path;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.NoSuchElementException;
 
 /**
  * Lines of a JSONL split. A split that starts inside a file skips the line in progress (it belongs
  * to the previous split) and reads until the first line that starts at or after its end.
  */
-final class JsonlSource implements RecordSource {
+final class JsonlSource extends LookaheadRecordSource {
     private final InputSplit split;
     private final LineReader reader;
     private long lines;
     private long ordinal;
-    private RawRecord next;
-    private boolean done;
 
     JsonlSource(InputSplit split, Configuration conf) throws IOException {
         this.split = split;
@@ -38,25 +35,7 @@ final class JsonlSource implements RecordSource {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next == null && !done) {
-            next = advance();
-            done = next == null;
-        }
-        return next != null;
-    }
-
-    @Override
-    public RawRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        RawRecord r = next;
-        next = null;
-        return r;
-    }
-
-    private RawRecord advance() {
+    protected RawRecord advance() {
         try {
             while (reader.position() < split.end() && reader.next()) {
                 lines++;
