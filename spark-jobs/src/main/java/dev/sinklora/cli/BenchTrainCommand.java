@@ -71,7 +71,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     String loraTargets;
 
     @Option(names = "--trainable", defaultValue = "", paramLabel = "LIST",
-            description = "base tensors trained in full: norm (default: none)")
+            description = "base tensors trained in full (LoRA+): embed, norm, or embed,norm (default: none)")
     String trainable;
 
     @Option(names = "--sgemm-size", defaultValue = "1024",

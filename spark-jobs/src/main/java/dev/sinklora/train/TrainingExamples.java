@@ -6,6 +6,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,27 +34,17 @@ public final class TrainingExamples implements Serializable {
 
     /** One example: ids and next-token targets, both {@code [seqLen]}. */
     record Example(long order, int[] ids, int[] targets) implements Serializable {
-        int lossTokens() {
-            int n = 0;
-            for (int t : targets) {
-                if (t >= 0) n++;
-            }
-            return n;
-        }
     }
 
     private final JavaPairRDD<Long, DataSet> batches; // batch index -> [B, N] ids and targets
     private final long batchCount;
     private final long exampleCount;
-    private final long lossTokens;
     private final int batchSize;
 
-    private TrainingExamples(JavaPairRDD<Long, DataSet> batches, long batchCount, long exampleCount,
-                             long lossTokens, int batchSize) {
+    private TrainingExamples(JavaPairRDD<Long, DataSet> batches, long batchCount, long exampleCount, int batchSize) {
         this.batches = batches;
         this.batchCount = batchCount;
         this.exampleCount = exampleCount;
-        this.lossTokens = lossTokens;
         this.batchSize = batchSize;
     }
 
@@ -73,19 +64,22 @@ public final class TrainingExamples implements Serializable {
         boolean sft = cols.contains("labels");
         boolean hasLength = cols.contains("length");
         JavaRDD<Example> examples = df.javaRDD().map(row -> toExample(row, sft, hasLength, seqLen, seed, splitUri));
-        JavaRDD<Example> ordered = examples.sortBy(Example::order, true, examples.getNumPartitions());
+        // kept while the batches are cut: zipWithIndex, count and the grouping would each re-read and re-sort
+        JavaRDD<Example> ordered = examples.sortBy(Example::order, true, examples.getNumPartitions())
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        long exampleCount = ordered.count();
+        if (exampleCount == 0) {
+            ordered.unpersist(false);
+            throw new BadInputException(splitUri + ": no training examples");
+        }
         JavaPairRDD<Long, DataSet> batches = ordered.zipWithIndex()
                 .mapToPair(t -> new Tuple2<>(t._2() / batchSize, t._1()))
                 .groupByKey()
                 .mapToPair(t -> new Tuple2<>(t._1(), toDataSet(t._2(), batchSize, seqLen)))
                 .cache();
-        long exampleCount = ordered.count();
-        if (exampleCount == 0) {
-            throw new BadInputException(splitUri + ": no training examples");
-        }
-        long lossTokens = ordered.map(Example::lossTokens).fold(0, Integer::sum);
-        long batchCount = (exampleCount + batchSize - 1) / batchSize;
-        return new TrainingExamples(batches, batchCount, exampleCount, lossTokens, batchSize);
+        long batchCount = batches.count();
+        ordered.unpersist(false);
+        return new TrainingExamples(batches, batchCount, exampleCount, batchSize);
     }
 
     static Example toExample(Row row, boolean sft, boolean hasLength, int seqLen, long seed, String where) {
@@ -172,8 +166,6 @@ public final class TrainingExamples implements Serializable {
 
     public long batchCount() { return batchCount; }
     public long exampleCount() { return exampleCount; }
-    /** Tokens that take loss in one pass over the data. */
-    public long lossTokens() { return lossTokens; }
     public int batchSize() { return batchSize; }
 
     public void release() {
