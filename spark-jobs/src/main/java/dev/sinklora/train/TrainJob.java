@@ -176,12 +176,11 @@ public final class TrainJob {
             boolean last = r == rounds - 1;
             if (step / o.saveEvery() > lastSavedStep / o.saveEvery() || last) {
                 TrainerState state = state(net, step, r + 1, tokensSeen, loss, elapsed, hyper);
-                store.save(CheckpointStore.stepName(step), trainable.toAdapter(table, layer.loraConfig(), info),
-                        trainer.params(), trainer.optimizerState(), state);
+                LoraAdapter adapter = trainable.toAdapter(table, layer.loraConfig(), info);
+                store.save(CheckpointStore.stepName(step), adapter, trainer.params(), trainer.optimizerState(), state);
                 lastSavedStep = step;
                 if (last) {
-                    store.save(CheckpointStore.FINAL, trainable.toAdapter(table, layer.loraConfig(), info),
-                            trainer.params(), trainer.optimizerState(), state);
+                    store.save(CheckpointStore.FINAL, adapter, trainer.params(), trainer.optimizerState(), state);
                 }
             }
         }

@@ -21,13 +21,10 @@ public final class SequenceScorer {
 
     /** Scores {@code tokens}: the mean over positions 0..N-2 of -log p(token[t+1] | tokens[0..t]). */
     public static Score score(LlamaModel model, int[] tokens, AttentionPattern pattern, Projection projection) {
-        if (tokens.length < 2) {
-            throw new BadInputException("need at least 2 tokens to score, got " + tokens.length);
-        }
-        INDArray logits = model.logits(new int[][]{tokens}, pattern, projection); // [N, vocab]
+        INDArray logits = logits(model, tokens, pattern, projection);
         double nll = 0;
-        for (int t = 0; t + 1 < tokens.length; t++) {
-            nll += nextTokenNll(logits.getRow(t).toFloatVector(), tokens[t + 1]);
+        for (double v : nlls(logits, tokens)) {
+            nll += v;
         }
         int predicted = tokens.length - 1;
         return new Score(tokens.length, predicted, nll / predicted,
@@ -40,10 +37,19 @@ public final class SequenceScorer {
      * a sequence (strided perplexity); {@link #score} is their mean.
      */
     public static double[] tokenNlls(LlamaModel model, int[] tokens, AttentionPattern pattern, Projection projection) {
+        return nlls(logits(model, tokens, pattern, projection), tokens);
+    }
+
+    /** {@code [N, vocab]} logits of one sequence of at least 2 tokens. */
+    private static INDArray logits(LlamaModel model, int[] tokens, AttentionPattern pattern, Projection projection) {
         if (tokens.length < 2) {
             throw new BadInputException("need at least 2 tokens to score, got " + tokens.length);
         }
-        INDArray logits = model.logits(new int[][]{tokens}, pattern, projection); // [N, vocab]
+        return model.logits(new int[][]{tokens}, pattern, projection);
+    }
+
+    /** Element {@code t}: the NLL of {@code tokens[t+1]} under row {@code t} of {@code logits}. */
+    private static double[] nlls(INDArray logits, int[] tokens) {
         double[] out = new double[tokens.length - 1];
         for (int t = 0; t + 1 < tokens.length; t++) {
             out[t] = nextTokenNll(logits.getRow(t).toFloatVector(), tokens[t + 1]);
