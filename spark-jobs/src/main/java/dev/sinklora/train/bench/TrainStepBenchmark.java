@@ -2,6 +2,7 @@ package dev.sinklora.train.bench;
 
 import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.attention.AttentionPattern;
+import dev.sinklora.model.bench.PeakMemorySampler;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.lora.AdapterTrainingInfo;
