@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.safetensors.DType;
 import dev.sinklora.model.io.ModelDirectory;
 
 import java.io.IOException;
@@ -163,6 +164,17 @@ public record LlamaConfig(
     /** The config.json document (original fields preserved). */
     public String toJson() {
         return rawJson;
+    }
+
+    /** The config.json of a checkpoint stored as {@code dtype}: {@link #toJson()} with its {@code torch_dtype}, pretty-printed. */
+    public String toJson(DType dtype) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(rawJson);
+            root.put("torch_dtype", dtype.torchName());
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException("rawJson was validated at construction", e);
+        }
     }
 
     private static RopeScaling parseRopeScaling(JsonNode node) {

@@ -1,9 +1,8 @@
 package dev.sinklora.model.lora;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.config.LlamaConfig;
+import dev.sinklora.model.io.DirectoryCommit;
 import dev.sinklora.model.io.ModelDirectory;
 import dev.sinklora.model.io.safetensors.Checkpoint;
 import dev.sinklora.model.io.safetensors.DType;
@@ -20,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 
 /**
  * Exports base + adapter as a Hugging Face checkpoint, one tensor at a time: each base tensor is read, merged in
@@ -44,8 +42,6 @@ public final class MergeExporter {
 
     /** Hugging Face's default shard size, 5 GB. */
     public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private MergeExporter() {
     }
@@ -89,9 +85,7 @@ public final class MergeExporter {
     public static Result export(ModelDirectory base, ModelDirectory adapter, ModelDirectory out, Options options)
             throws IOException {
         Objects.requireNonNull(options, "options");
-        if (!options.overwrite() && out.exists()) {
-            throw new BadInputException(out.describe() + ": output already exists; pass --overwrite to replace it");
-        }
+        DirectoryCommit.checkAbsent(out, options.overwrite());
         if (!base.isDirectory()) {
             throw new BadInputException(base.describe() + ": base model directory does not exist");
         }
@@ -104,8 +98,7 @@ public final class MergeExporter {
             LoraMerger.RopeChoice rope = LoraMerger.ropeChoice(config, lora.trainingInfo(), options.ropeFactor());
             LlamaConfig outConfig = LoraMerger.mergedConfig(config, lora.trainingInfo(), options.ropeFactor());
 
-            ModelDirectory tmp = out.sibling("." + out.name() + ".tmp-" + UUID.randomUUID());
-            try {
+            return DirectoryCommit.write(out, options.overwrite(), tmp -> {
                 Producer producer = new Producer(ckpt, lora, dtype);
                 List<SafetensorsWriter.Entry> entries = new ArrayList<>();
                 long bytes = 0;
@@ -117,7 +110,7 @@ public final class MergeExporter {
                 List<String> files = new ArrayList<>(SafetensorsWriter.writeSharded(tmp::create, entries,
                         options.maxShardBytes(), Map.of("format", "pt")));
                 producer.release();
-                writeText(tmp, LlamaConfig.FILE_NAME, configJson(outConfig, dtype));
+                writeText(tmp, LlamaConfig.FILE_NAME, outConfig.toJson(dtype));
                 files.add(LlamaConfig.FILE_NAME);
                 for (String f : TOKENIZER_FILES) {
                     ModelDirectory from = adapter.hasFile(f) ? adapter : base.hasFile(f) ? base : null;
@@ -128,17 +121,9 @@ public final class MergeExporter {
                         files.add(f);
                     }
                 }
-                commit(tmp, out, options.overwrite());
                 return new Result(out.describe(), dtype, rope, files, producer.merged, producer.replaced, bytes,
                         producer.largest);
-            } catch (IOException | RuntimeException | Error e) {
-                try {
-                    tmp.deleteRecursively();
-                } catch (IOException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-                throw e;
-            }
+            });
         }
     }
 
@@ -229,44 +214,9 @@ public final class MergeExporter {
         }
     }
 
-    /** config.json: the merged config with {@code torch_dtype} set to the output dtype. */
-    static String configJson(LlamaConfig config, DType dtype) throws IOException {
-        ObjectNode root = (ObjectNode) JSON.readTree(config.toJson());
-        root.put("torch_dtype", switch (dtype) {
-            case F32 -> "float32";
-            case F16 -> "float16";
-            case BF16 -> "bfloat16";
-        });
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
-    }
-
     private static void writeText(ModelDirectory dir, String name, String text) throws IOException {
         try (OutputStream os = dir.create(name)) {
             os.write(text.getBytes(StandardCharsets.UTF_8));
         }
-    }
-
-    /** Renames the finished temporary directory to {@code out}, moving an existing output aside first. */
-    private static void commit(ModelDirectory tmp, ModelDirectory out, boolean overwrite) throws IOException {
-        if (!out.exists()) {
-            tmp.renameTo(out);
-            return;
-        }
-        if (!overwrite) {
-            throw new BadInputException(out.describe() + ": output appeared while merging; pass --overwrite to replace it");
-        }
-        ModelDirectory old = out.sibling("." + out.name() + ".old-" + UUID.randomUUID());
-        out.renameTo(old);
-        try {
-            tmp.renameTo(out);
-        } catch (IOException | RuntimeException e) {
-            try {
-                old.renameTo(out);
-            } catch (IOException restore) {
-                e.addSuppressed(restore);
-            }
-            throw e;
-        }
-        old.deleteRecursively();
     }
 }

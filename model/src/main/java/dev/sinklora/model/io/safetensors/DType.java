@@ -14,6 +14,15 @@ public enum DType {
         this.byteSize = byteSize;
     }
 
+    /** The name Hugging Face's config.json gives it ({@code torch_dtype}). */
+    public String torchName() {
+        return switch (this) {
+            case F32 -> "float32";
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+        };
+    }
+
     /** Bytes per element. */
     public int byteSize() {
         return byteSize;
