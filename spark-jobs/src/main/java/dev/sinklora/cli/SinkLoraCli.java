@@ -29,6 +29,7 @@ import java.io.PrintWriter;
                 DemoCommand.class,
                 EvalPplCommand.class,
                 PasskeyCommand.class,
+                RandomBaseCommand.class,
         })
 public final class SinkLoraCli implements Runnable {
 

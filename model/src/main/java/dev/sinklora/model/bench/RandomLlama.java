@@ -6,7 +6,9 @@ import dev.sinklora.model.llama.LlamaTensors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -51,29 +53,47 @@ public final class RandomLlama {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, INDArray> w = new LinkedHashMap<>();
         for (String name : LlamaTensors.names(config)) {
-            long[] shape = LlamaTensors.shape(config, name);
-            if (name.endsWith("norm.weight")) {
-                w.put(name, gaussian(rnd, shape, 1.0, 0.1));
-            } else if (name.equals(LlamaTensors.EMBED)) {
-                w.put(name, gaussian(rnd, shape, 0.0, 1.0));
-            } else {
-                w.put(name, gaussian(rnd, shape, 0.0, gain / Math.sqrt(shape[1])));
-            }
+            w.put(name, tensor(rnd, config, name, gain));
         }
         return w;
     }
 
-    /** FP32 array of {@code shape} with entries {@code mean + std * N(0, 1)}. */
+    /**
+     * One tensor of {@link #weights}, drawn from {@code rnd}: drawing every name of {@link LlamaTensors#names} in
+     * order from {@code new SplittableRandom(seed)} gives exactly {@code weights(config, seed, gain)}.
+     */
+    public static INDArray tensor(SplittableRandom rnd, LlamaConfig config, String name, double gain) {
+        long[] shape = LlamaTensors.shape(config, name);
+        if (name.endsWith("norm.weight")) {
+            return gaussian(rnd, shape, 1.0, 0.1);
+        } else if (name.equals(LlamaTensors.EMBED)) {
+            return gaussian(rnd, shape, 0.0, 1.0);
+        }
+        return gaussian(rnd, shape, 0.0, gain / Math.sqrt(shape[1]));
+    }
+
+    /**
+     * FP32 array of {@code shape} with entries {@code mean + std * N(0, 1)}, drawn in C order. Filled through a
+     * 1 Mi-element window, so no tensor-sized Java array exists (a 128k-vocab embedding has 5e8 entries).
+     */
     public static INDArray gaussian(SplittableRandom rnd, long[] shape, double mean, double std) {
         long n = 1;
         for (long d : shape) {
-            n *= d;
+            n = Math.multiplyExact(n, d);
         }
-        float[] v = new float[Math.toIntExact(n)];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (mean + std * gaussian(rnd));
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
+        INDArray flat = out.reshape(n);                                        // a view: out is C-contiguous
+        float[] window = new float[(int) Math.min(n, 1 << 20)];
+        for (long from = 0; from < n; from += window.length) {
+            int len = (int) Math.min(window.length, n - from);
+            for (int i = 0; i < len; i++) {
+                window[i] = (float) (mean + std * gaussian(rnd));
+            }
+            try (INDArray chunk = Nd4j.createFromArray(len == window.length ? window : Arrays.copyOf(window, len))) {
+                flat.get(NDArrayIndex.interval(from, from + len)).assign(chunk);
+            }
         }
-        return Nd4j.create(v, shape, DataType.FLOAT);
+        return out;
     }
 
     /** A standard normal sample (Box-Muller; SplittableRandom has no nextGaussian on Java 17). */
