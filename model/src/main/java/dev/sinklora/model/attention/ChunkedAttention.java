@@ -4,12 +4,14 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Exact attention for every {@link AttentionPattern}, eager ND4J in FP32, with a hand-written backward
@@ -72,13 +74,16 @@ public final class ChunkedAttention {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
              Scratch call = new Scratch()) {
             INDArray tri = call.own(upperTriangle(q));
-            for (Part part : parts(q, k)) {
+            Rows rows = new Rows(call.rows(q), call.rows(k), call.rows(v), null, null);
+            INDArray outRows = SlotRows.asRows(out);                                 // [B*H*N, D] view
+            for (Supplier<Part> next : parts(q, k)) {
+                Part part = next.get();
                 try (Scratch s = new Scratch()) {
-                    Probabilities p = probabilities(s, part, q, k, tri);
-                    INDArray vc = s.keys(v, part);                                   // [B, kvH, K, D]
+                    Probabilities p = probabilities(s, part, rows, k, tri);
+                    INDArray vc = s.keys(rows.v(), v, part);                        // [B, kvH, K, D]
                     INDArray o = s.uninitialized(p.rowShape());                      // [B, kvH, perKv*rows, D]
                     Nd4j.matmul(p.probs(), vc, o, false, false, false);
-                    SlotRows.scatterQueries(o, part.run(), part.rows(), out);
+                    SlotRows.scatterAdd(outRows, part.queryRows(), flat(o), false);
                 }
             }
         }
@@ -112,22 +117,28 @@ public final class ChunkedAttention {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
              Scratch call = new Scratch()) {
             INDArray tri = call.own(upperTriangle(q));
-            for (Part part : parts(q, k)) {
+            Rows rows = new Rows(call.rows(q), call.rows(k), call.rows(v), call.rows(dOut),
+                    out == null ? null : call.rows(out));
+            INDArray dqRows = SlotRows.asRows(dq);                                   // [B*H*N, D] views
+            INDArray dkRows = SlotRows.asRows(dk);                                   // [B*KVH*N, D]
+            INDArray dvRows = SlotRows.asRows(dv);                                   // [B*KVH*N, D]
+            for (Supplier<Part> next : parts(q, k)) {
+                Part part = next.get();
                 try (Scratch s = new Scratch()) {
-                    Probabilities p = probabilities(s, part, q, k, tri);
-                    INDArray vc = s.keys(v, part);                                   // [B, kvH, K, D]
-                    INDArray g = s.queries(dOut, part);                              // [B, kvH, perKv*rows, D]
+                    Probabilities p = probabilities(s, part, rows, k, tri);
+                    INDArray vc = s.keys(rows.v(), v, part);                        // [B, kvH, K, D]
+                    INDArray g = s.queries(rows.dOut(), part);                       // [B, kvH, perKv*rows, D]
 
                     INDArray dvc = s.uninitialized(p.keyShape());                    // [B, kvH, K, D]
                     Nd4j.matmul(p.probs(), g, dvc, true, false, false);
-                    SlotRows.scatterAddKeys(dvc, part.run(), part.sinks(), part.window(), dv);
+                    SlotRows.scatterAdd(dvRows, part.keyRows(), flat(dvc), part.repeatedKeys());
 
                     // dS = P * (dP - rowsum(dOut * out))
                     INDArray ds = s.uninitialized(p.probs().shape());                // [B, kvH, perKv*rows, K]
                     Nd4j.matmul(g, vc, ds, false, true, false);
                     INDArray o;                                                      // [B, kvH, perKv*rows, D]
-                    if (out != null) {
-                        o = s.queries(out, part);
+                    if (rows.out() != null) {
+                        o = s.queries(rows.out(), part);
                     } else {
                         o = s.uninitialized(p.rowShape());
                         Nd4j.matmul(p.probs(), vc, o, false, false, false);
@@ -137,18 +148,26 @@ public final class ChunkedAttention {
 
                     // scores = (q * scale) k^T: dq = scale dS k, dk = dS^T (q * scale)
                     Nd4j.matmul(ds, p.keys(), o, false, false, false);               // reuses o: dq rows
-                    SlotRows.scatterQueries(o.muli(scale), part.run(), part.rows(), dq);
+                    SlotRows.scatterAdd(dqRows, part.queryRows(), flat(o.muli(scale)), false);
                     INDArray dkc = s.uninitialized(p.keyShape());                    // [B, kvH, K, D]
                     Nd4j.matmul(ds, p.scaledQueries(), dkc, true, false, false);
-                    SlotRows.scatterAddKeys(dkc, part.run(), part.sinks(), part.window(), dk);
+                    SlotRows.scatterAdd(dkRows, part.keyRows(), flat(dkc), part.repeatedKeys());
                 }
             }
         }
         return new Grads(dq, dk, dv);
     }
 
-    /** One matmul unit: a query chunk of one block, for the query heads of one kv-head run. */
-    private record Part(QueryChunk chunk, KvHeadRun run, SlotPieces rows, SlotPieces window) {
+    /** The inputs as row matrices [B*heads*N, D] (dOut and out may be null). */
+    private record Rows(INDArray q, INDArray k, INDArray v, INDArray dOut, INDArray out) {
+    }
+
+    /**
+     * One matmul unit: a query chunk of one block, for the query heads of one kv-head run; its rows in the
+     * row matrices of q (and out, dOut, dq) and of k (and v, dk, dv).
+     */
+    private record Part(QueryChunk chunk, KvHeadRun run, SlotPieces window, int[] queryRows, int[] keyRows,
+                        boolean repeatedKeys) {
         int sinks() {
             return chunk.sinks();
         }
@@ -165,15 +184,20 @@ public final class ChunkedAttention {
         }
     }
 
-    private Probabilities probabilities(Scratch s, Part part, INDArray q, INDArray k, INDArray tri) {
-        INDArray qs = s.queries(q, part).muli(scale(q));                             // [B, kvH, perKv*rows, D]
-        INDArray kc = s.keys(k, part);                                               // [B, kvH, K, D]
-        long[] shape = {q.size(0), part.run().kvHeads(), qs.size(2), kc.size(2)};
+    private Probabilities probabilities(Scratch s, Part part, Rows rows, INDArray k, INDArray tri) {
+        INDArray qs = s.queries(rows.q(), part).muli(scale(k));                      // [B, kvH, perKv*rows, D]
+        INDArray kc = s.keys(rows.k(), k, part);                                     // [B, kvH, K, D]
+        long[] shape = {k.size(0), part.run().kvHeads(), qs.size(2), kc.size(2)};
         INDArray scores = s.uninitialized(shape);                                    // [B, kvH, perKv*rows, K]
         Nd4j.matmul(qs, kc, scores, false, true, false);
         mask(s, scores, part, tri);
         Nd4j.exec(new SoftMax(scores, scores, 3));
         return new Probabilities(qs, kc, scores);
+    }
+
+    /** A C-order rank-4 array as its row matrix [B*h*rows, D] (a view). */
+    private static INDArray flat(INDArray x) {
+        return x.reshape('c', x.length() / x.size(3), x.size(3));
     }
 
     /** Hides the diagonal square's later slots and the sinks the rule hides. Every row keeps itself. */
@@ -195,30 +219,37 @@ public final class ChunkedAttention {
         }
     }
 
-    /** The chunks of every class of heads, cut by kv-head runs. */
-    private List<Part> parts(INDArray q, INDArray k) {
+    /** The chunks of every class of heads, cut by kv-head runs; each part's row indices are made when it runs. */
+    private List<Supplier<Part>> parts(INDArray q, INDArray k) {
         int heads = (int) q.size(1);
         int n = (int) q.size(2);
         int rep = heads / (int) k.size(1);
-        List<Part> parts = new ArrayList<>();
+        List<Supplier<Part>> parts = new ArrayList<>();
         if (!pattern.shifted()) {
-            addParts(parts, BlockLayout.plain(pattern, n), 0, heads, rep);
+            addParts(parts, q, k, BlockLayout.plain(pattern, n), 0, heads, rep);
         } else {
             int plainHeads = heads / 2;
-            addParts(parts, BlockLayout.plain(pattern, n), 0, plainHeads, rep);
-            addParts(parts, BlockLayout.shifted(pattern, n), plainHeads, heads, rep);
+            addParts(parts, q, k, BlockLayout.plain(pattern, n), 0, plainHeads, rep);
+            addParts(parts, q, k, BlockLayout.shifted(pattern, n), plainHeads, heads, rep);
         }
         return parts;
     }
 
-    private void addParts(List<Part> parts, BlockLayout layout, int headFrom, int headTo, int rep) {
+    private void addParts(List<Supplier<Part>> parts, INDArray q, INDArray k, BlockLayout layout, int headFrom, int headTo,
+                          int rep) {
         if (headFrom == headTo) {
             return;
         }
         List<QueryChunk> chunks = QueryChunk.of(layout, queryChunk);
         for (KvHeadRun run : KvHeadRun.of(headFrom, headTo, rep)) {
             for (QueryChunk c : chunks) {
-                parts.add(new Part(c, run, c.queries(), c.windowKeys()));
+                parts.add(() -> {
+                    SlotPieces window = c.windowKeys();
+                    return new Part(c, run, window,
+                            SlotRows.queryRows(q.size(0), q.size(1), q.size(2), run, c.queries()),
+                            SlotRows.keyRows(k.size(0), k.size(1), k.size(2), run, c.sinks(), window),
+                            SlotRows.sinksInWindow(c.sinks(), window));
+                });
             }
         }
     }
@@ -274,19 +305,28 @@ public final class ChunkedAttention {
             return own(Nd4j.createUninitialized(DataType.FLOAT, shape));
         }
 
-        /** The part's rows of x [B, H, N, D] as [B, kvH, perKv*rows, D]. */
-        INDArray queries(INDArray x, Part part) {
-            INDArray byHead = own(SlotRows.gatherQueries(x, part.run(), part.rows()));  // [B, Hr, rows, D]
-            return byHead.reshape(x.size(0), part.run().kvHeads(),
-                    (long) part.run().perKv() * part.rows().length(), x.size(3));
+        /** x [B, heads, N, D] as its row matrix: a view when x is a plain C-order array, else an owned copy. */
+        INDArray rows(INDArray x) {
+            boolean plain = !x.isView() && x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x);
+            return SlotRows.asRows(plain ? x : own(x.dup('c')));
         }
 
-        /** The part's keys of x [B, KVH, N, D] as [B, kvH, S + window, D] (a view, or an owned copy). */
-        INDArray keys(INDArray x, Part part) {
+        /** The part's query rows of a row matrix of [B, H, N, D] as a new [B, kvH, perKv*rows, D]. */
+        INDArray queries(INDArray rows, Part part) {
+            INDArray g = own(SlotRows.gather(rows, part.queryRows()));             // [B*Hr*rows, D]
+            return g.reshape('c', g.size(0) / (part.run().kvHeads() * (long) part.chunk().rows()
+                    * part.run().perKv()), part.run().kvHeads(), (long) part.run().perKv() * part.chunk().rows(),
+                    g.size(1));
+        }
+
+        /** The part's keys of x [B, KVH, N, D] (rows: its row matrix) as [B, kvH, S + window, D]: a view, or an owned copy. */
+        INDArray keys(INDArray rows, INDArray x, Part part) {
             if (SlotRows.keysAreAView(part.sinks(), part.window())) {
                 return SlotRows.keyView(x, part.run(), part.window());
             }
-            return own(SlotRows.gatherKeys(x, part.run(), part.sinks(), part.window()));
+            INDArray g = own(SlotRows.gather(rows, part.keyRows()));               // [B*kvH*K, D]
+            return g.reshape('c', x.size(0), part.run().kvHeads(), part.sinks() + part.window().length(),
+                    x.size(3));
         }
 
         @Override

@@ -2,43 +2,83 @@ package dev.sinklora.model.attention;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Moves the rows of one {@link QueryChunk} between position-ordered tensors {@code [B, heads, N, D]}
- * and the chunk's matmul layout for a {@link KvHeadRun}: queries {@code [B, kvHeads, perKv * rows, D]},
- * keys {@code [B, kvHeads, S + window, D]} (sinks first). Every method copies only chunk-sized data.
+ * Moves the rows of one {@link QueryChunk} between position-ordered tensors {@code [B, heads, N, D]}, seen
+ * as row matrices {@code [B*heads*N, D]}, and the chunk's contiguous matmul layout for a {@link KvHeadRun}:
+ * queries {@code [B, kvHeads, perKv * rows, D]}, keys {@code [B, kvHeads, S + window, D]} (sinks first).
+ * Rows move by index (ND4J's pullRows and an in-place scatter_add): element-wise ops on strided rank-4
+ * views run one to two orders of magnitude slower in ND4J 1.0.0-M2.1's CPU backend.
  */
 final class SlotRows {
 
     private SlotRows() {
     }
 
-    /**
-     * {@code x[:, run's query heads, chunk's query positions, :]} as a new {@code [B, heads of the run, rows, D]}
-     * (C order, so its reshape to {@code [B, kvHeads, perKv * rows, D]} is a view).
-     */
-    static INDArray gatherQueries(INDArray x, KvHeadRun run, SlotPieces rows) {
-        long b = x.size(0);
-        long d = x.size(3);
-        int heads = run.queryTo() - run.queryFrom();
-        INDArray buf = Nd4j.create(DataType.FLOAT, b, heads, rows.length(), d);             // [B, Hr, rows, D]
-        INDArray src = x.get(all(), range(run.queryFrom(), run.queryTo()), all(), all());
-        for (SlotPieces.Piece p : rows.pieces()) {
-            rowsOf(buf, p.offset(), p.length()).assign(rowsOf(src, p.position(), p.length()));
-        }
-        return buf;
+    /** {@code x} [B, heads, N, D] as its row matrix [B*heads*N, D]: a view when x is C-contiguous, else a copy. */
+    static INDArray asRows(INDArray x) {
+        return x.reshape('c', x.size(0) * x.size(1) * x.size(2), x.size(3));
     }
 
-    /** Writes a C-order {@code [B, kvHeads, perKv * rows, D]} result into {@code x[:, query heads, positions, :]}. */
-    static void scatterQueries(INDArray rowsOut, KvHeadRun run, SlotPieces rows, INDArray x) {
-        INDArray byHead = rowsOut.reshape(rowsOut.size(0), run.queryTo() - run.queryFrom(), rows.length(),
-                rowsOut.size(3));                                                         // [B, Hr, rows, D]
-        INDArray dst = x.get(all(), range(run.queryFrom(), run.queryTo()), all(), all());
-        for (SlotPieces.Piece p : rows.pieces()) {
-            rowsOf(dst, p.position(), p.length()).assign(rowsOf(byHead, p.offset(), p.length()));
+    /** Rows of the run's query heads at the chunk's positions, in [B, query head, row] order. */
+    static int[] queryRows(long batch, long heads, long n, KvHeadRun run, SlotPieces rows) {
+        int[] idx = new int[Math.toIntExact(batch * (run.queryTo() - run.queryFrom()) * rows.length())];
+        int p = 0;
+        for (long b = 0; b < batch; b++) {
+            for (int h = run.queryFrom(); h < run.queryTo(); h++) {
+                p = putPieces(idx, p, (b * heads + h) * n, rows);
+            }
+        }
+        return idx;
+    }
+
+    /** Rows of the run's kv heads: the {@code sinks} first positions, then the window's, in [B, kv head, key] order. */
+    static int[] keyRows(long batch, long kvHeads, long n, KvHeadRun run, int sinks, SlotPieces window) {
+        int[] idx = new int[Math.toIntExact(batch * run.kvHeads() * (sinks + window.length()))];
+        int p = 0;
+        for (long b = 0; b < batch; b++) {
+            for (int kv = run.kvFrom(); kv < run.kvTo(); kv++) {
+                long base = (b * kvHeads + kv) * n;
+                for (int j = 0; j < sinks; j++) {
+                    idx[p++] = Math.toIntExact(base + j);
+                }
+                p = putPieces(idx, p, base, window);
+            }
+        }
+        return idx;
+    }
+
+    /** Whether a sink position is also one of the window's (a key row then appears twice). */
+    static boolean sinksInWindow(int sinks, SlotPieces window) {
+        for (SlotPieces.Piece piece : window.pieces()) {
+            if (piece.position() < sinks) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The given rows of a row matrix [M, D] as a new [rows, D]. */
+    static INDArray gather(INDArray rows, int[] idx) {
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, idx.length, rows.size(1));
+        Nd4j.pullRows(rows, out, 1, idx);
+        return out;
+    }
+
+    /**
+     * {@code rows[idx[i]] += updates[i]} in place, for a row matrix {@code rows} [M, D] and {@code updates}
+     * [idx.length, D]; {@code repeated}: some index occurs twice (then the update runs on one thread).
+     */
+    static void scatterAdd(INDArray rows, int[] idx, INDArray updates, boolean repeated) {
+        try (INDArray indices = Nd4j.createFromArray(idx)) {
+            Nd4j.exec(DynamicCustomOp.builder("scatter_add")
+                    .addInputs(rows, indices, updates)
+                    .addOutputs(rows)
+                    .addBooleanArguments(repeated)
+                    .build());
         }
     }
 
@@ -47,49 +87,25 @@ final class SlotRows {
         return sinks == 0 && window.contiguous();
     }
 
-    /** The chunk's keys (or values) of the run's kv heads as a view of {@code x}, {@code [B, kvHeads, window, D]}. */
+    /**
+     * The chunk's keys (or values) of the run's kv heads as a view of {@code x} [B, KVH, N, D],
+     * {@code [B, kvHeads, window, D]}: for matmul operands only (which read strided views at full speed).
+     */
     static INDArray keyView(INDArray x, KvHeadRun run, SlotPieces window) {
-        if (window.pieces().size() != 1) {
+        if (!window.contiguous()) {
             throw new IllegalArgumentException("window of " + window.pieces().size() + " runs is not a view");
         }
-        INDArray src = x.get(all(), range(run.kvFrom(), run.kvTo()), all(), all());      // [B, kvHeads, N, D]
-        return rowsOf(src, window.pieces().get(0).position(), window.length());
+        int from = window.pieces().get(0).position();
+        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(run.kvFrom(), run.kvTo()),
+                NDArrayIndex.interval(from, from + window.length()), NDArrayIndex.all());
     }
 
-    /** The chunk's keys (or values) of the run's kv heads, sinks first, as a new {@code [B, kvHeads, S + window, D]}. */
-    static INDArray gatherKeys(INDArray x, KvHeadRun run, int sinks, SlotPieces window) {
-        INDArray src = x.get(all(), range(run.kvFrom(), run.kvTo()), all(), all());      // [B, kvHeads, N, D]
-        INDArray buf = Nd4j.create(DataType.FLOAT, x.size(0), run.kvHeads(), sinks + window.length(), x.size(3));
-        if (sinks > 0) {
-            rowsOf(buf, 0, sinks).assign(rowsOf(src, 0, sinks));
+    private static int putPieces(int[] idx, int p, long base, SlotPieces pieces) {
+        for (SlotPieces.Piece piece : pieces.pieces()) {
+            for (int r = 0; r < piece.length(); r++) {
+                idx[p++] = Math.toIntExact(base + piece.position() + r);
+            }
         }
-        for (SlotPieces.Piece p : window.pieces()) {
-            rowsOf(buf, sinks + p.offset(), p.length()).assign(rowsOf(src, p.position(), p.length()));
-        }
-        return buf;
-    }
-
-    /** Adds a {@code [B, kvHeads, S + window, D]} key gradient into {@code dx[:, kv heads, positions, :]}. */
-    static void scatterAddKeys(INDArray grad, KvHeadRun run, int sinks, SlotPieces window, INDArray dx) {
-        INDArray dst = dx.get(all(), range(run.kvFrom(), run.kvTo()), all(), all());
-        if (sinks > 0) {
-            rowsOf(dst, 0, sinks).addi(rowsOf(grad, 0, sinks));
-        }
-        for (SlotPieces.Piece p : window.pieces()) {
-            rowsOf(dst, p.position(), p.length()).addi(rowsOf(grad, sinks + p.offset(), p.length()));
-        }
-    }
-
-    /** {@code x[:, :, from:from+length, :]} of a rank-4 array (a view). */
-    static INDArray rowsOf(INDArray x, long from, long length) {
-        return x.get(all(), all(), range(from, from + length), all());
-    }
-
-    private static INDArrayIndex all() {
-        return NDArrayIndex.all();
-    }
-
-    private static INDArrayIndex range(long from, long to) {
-        return NDArrayIndex.interval(from, to);
+        return p;
     }
 }

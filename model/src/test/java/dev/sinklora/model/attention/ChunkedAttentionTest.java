@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static dev.sinklora.model.attention.GroupwiseAttentionTest.assertClose;
@@ -44,11 +45,14 @@ class ChunkedAttentionTest {
         return shapes.stream();
     }
 
-    /** One query per chunk, about half a block, a size that usually does not divide the block, one chunk per block. */
+    /**
+     * One query per chunk (short sequences only: it makes one chunk per query), about half a block, a size
+     * that usually does not divide the block, one chunk per block.
+     */
     static int[] chunkSizes(Case c) {
         int block = c.mode() == AttentionMode.FULL ? c.n() : c.group();
         int odd = 2 + new Random(c.hashCode()).nextInt(Math.max(1, block));
-        return new int[]{1, Math.max(1, block / 2), odd, c.n() + 3};
+        return IntStream.of(c.n() <= 16 ? 1 : 2, Math.max(1, block / 2), odd, c.n() + 3).distinct().toArray();
     }
 
     @ParameterizedTest(name = "{0}")
