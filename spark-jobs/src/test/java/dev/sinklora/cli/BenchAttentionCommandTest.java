@@ -66,12 +66,6 @@ class BenchAttentionCommandTest {
     }
 
     private static void assertUserError(String message, String... args) {
-        String[] all = new String[args.length + 1];
-        all[0] = "bench-attention";
-        System.arraycopy(args, 0, all, 1, args.length);
-        CliRunner.Result r = CliRunner.run(all);
-        assertEquals(2, r.exitCode(), r.out() + r.err());
-        assertEquals(1, r.err().strip().lines().count(), r.err());
-        assertTrue(r.err().contains(message), r.err());
+        CliRunner.assertUserError("bench-attention", message, args);
     }
 }

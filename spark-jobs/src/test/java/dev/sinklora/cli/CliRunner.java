@@ -6,6 +6,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** Runs the CLI in-process and captures its exit code, stdout and stderr. */
 final class CliRunner {
 
@@ -32,5 +35,16 @@ final class CliRunner {
         } finally {
             System.setOut(oldOut);
         }
+    }
+
+    /** Runs {@code command args}; asserts exit code 2 and exactly one stderr line containing {@code message}. */
+    static void assertUserError(String command, String message, String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = command;
+        System.arraycopy(args, 0, all, 1, args.length);
+        Result r = run(all);
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(message), r.err());
     }
 }

@@ -52,7 +52,8 @@ class ChunkedAttentionTest {
     static int[] chunkSizes(Case c) {
         int block = c.mode() == AttentionMode.FULL ? c.n() : c.group();
         int odd = 2 + new Random(c.hashCode()).nextInt(Math.max(1, block));
-        return IntStream.of(c.n() <= 16 ? 1 : 2, Math.max(1, block / 2), odd, c.n() + 3).distinct().toArray();
+        IntStream small = c.n() <= 16 ? IntStream.of(1) : IntStream.empty();
+        return IntStream.concat(small, IntStream.of(Math.max(1, block / 2), odd, c.n() + 3)).distinct().toArray();
     }
 
     @ParameterizedTest(name = "{0}")
