@@ -31,6 +31,7 @@ import java.util.function.Supplier;
  *
  * <p>The returned arrays are allocated like an ND4J op's output (in the caller's workspace, if one
  * is open); every temporary is allocated outside workspaces and closed when its chunk is done.
+ * Inputs that are not plain C-order arrays (views, permutations) are copied once per call.
  * Instances are immutable and may be shared between threads.
  */
 public final class ChunkedAttention {
