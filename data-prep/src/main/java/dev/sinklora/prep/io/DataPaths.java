@@ -31,6 +31,27 @@ public final class DataPaths {
         }
     }
 
+    /**
+     * Fails fast when {@code p} could not be created because a path above it is a file (checked before a job runs,
+     * so its results are not lost at the end).
+     */
+    public static void checkCreatable(Path p, Configuration conf, String option) {
+        FileSystem fs = fs(p, conf);
+        try {
+            for (Path q = p.getParent(); q != null; q = q.getParent()) {
+                if (fs.exists(q)) {
+                    if (!fs.getFileStatus(q).isDirectory()) {
+                        throw new BadInputException(option + " " + p + ": cannot be created, " + q
+                                + " is a file, not a folder");
+                    }
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            throw new BadInputException(option + " " + p + ": cannot check where it goes: " + e.getMessage(), e);
+        }
+    }
+
     public static FileSystem fs(Path p, Configuration conf) {
         try {
             return p.getFileSystem(conf);
