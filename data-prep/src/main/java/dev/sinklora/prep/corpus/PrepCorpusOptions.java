@@ -1,9 +1,13 @@
 package dev.sinklora.prep.corpus;
 
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.prep.io.DataPaths;
 import dev.sinklora.prep.io.InputFormat;
+import org.apache.hadoop.conf.Configuration;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Options of {@code sinklora prep-corpus}, validated at construction; messages name the CLI option.
@@ -111,6 +115,25 @@ public record PrepCorpusOptions(List<String> inputs, String tokenizer, int seqLe
     public PrepCorpusOptions withShardBytes(long b) {
         return new PrepCorpusOptions(inputs, tokenizer, seqLen, out, valFraction, seed, textField, format,
                 maxRejectedFraction, overwrite, skipIfDone, lastRow, maxSplitBytes, b);
+    }
+
+    /**
+     * What shapes the output, by CLI option, as the manifest records it for {@code --skip-if-done}: inputs as
+     * qualified URIs (the same data spelled differently matches), the tokenizer by content.
+     */
+    public Map<String, String> fingerprint(Configuration conf, String tokenizerSha256) {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("--input", String.join(",", inputs.stream()
+                .map(i -> DataPaths.qualify(i, conf, "--input").toString()).toList()));
+        f.put("--tokenizer", "sha256:" + tokenizerSha256);
+        f.put("--seq-len", Integer.toString(seqLen));
+        f.put("--val-fraction", Double.toString(valFraction));
+        f.put("--seed", Long.toString(seed));
+        f.put("--text-field", textField);
+        f.put("--format", format == null ? "auto" : format.name().toLowerCase(java.util.Locale.ROOT));
+        f.put("--last-row", lastRow.name().toLowerCase(java.util.Locale.ROOT));
+        f.put("--shard-mb", Long.toString(shardBytes >> 20));
+        return f;
     }
 
     private static void require(String value, String option) {

@@ -5,6 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
@@ -60,9 +61,17 @@ public final class DataPaths {
         }
     }
 
-    /** Reads a whole (small) file, e.g. the tokenizer. */
+    /**
+     * Reads a whole (small) file, e.g. the tokenizer or a manifest. Local files are read raw: a file edited by hand
+     * no longer matches the {@code .crc} that Hadoop's checksummed local file system wrote beside it, which would
+     * otherwise fail the read with a ChecksumException.
+     */
     public static byte[] readAll(Path p, Configuration conf) throws IOException {
-        try (FSDataInputStream in = fs(p, conf).open(p)) {
+        FileSystem fs = fs(p, conf);
+        if (fs instanceof LocalFileSystem local) {
+            fs = local.getRawFileSystem();
+        }
+        try (FSDataInputStream in = fs.open(p)) {
             return in.readAllBytes();
         }
     }

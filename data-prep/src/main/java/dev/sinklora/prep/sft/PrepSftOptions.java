@@ -1,8 +1,12 @@
 package dev.sinklora.prep.sft;
 
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.prep.io.DataPaths;
+import org.apache.hadoop.conf.Configuration;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Options of {@code sinklora prep-sft}, validated at construction; messages name the CLI option.
@@ -47,6 +51,25 @@ public record PrepSftOptions(List<String> inputs, String tokenizer, int maxLen, 
         }
         template = template == null ? PromptTemplate.LLAMA2_CHAT : template;
         onOverflow = onOverflow == null ? OverflowPolicy.REJECT : onOverflow;
+    }
+
+    /**
+     * What shapes the output, by CLI option, as the manifest records it for {@code --skip-if-done}: inputs as
+     * qualified URIs (the same data spelled differently matches), the tokenizer by content.
+     */
+    public Map<String, String> fingerprint(Configuration conf, String tokenizerSha256) {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("--input", String.join(",", inputs.stream()
+                .map(i -> DataPaths.qualify(i, conf, "--input").toString()).toList()));
+        f.put("--tokenizer", "sha256:" + tokenizerSha256);
+        f.put("--max-len", Integer.toString(maxLen));
+        f.put("--template", template.cliName());
+        f.put("--on-overflow", onOverflow.cliName());
+        f.put("--system-prompt", systemPrompt);
+        f.put("--val-fraction", Double.toString(valFraction));
+        f.put("--seed", Long.toString(seed));
+        f.put("--shard-mb", Long.toString(shardBytes >> 20));
+        return f;
     }
 
     /** Defaults (llama2-chat, reject, no validation split) for everything but the required options. */
