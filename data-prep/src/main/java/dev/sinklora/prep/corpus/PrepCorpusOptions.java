@@ -1,11 +1,10 @@
 package dev.sinklora.prep.corpus;
 
 import dev.sinklora.model.BadInputException;
-import dev.sinklora.prep.io.DataPaths;
 import dev.sinklora.prep.io.InputFormat;
+import dev.sinklora.prep.io.StagedOutput;
 import org.apache.hadoop.conf.Configuration;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -118,14 +117,11 @@ public record PrepCorpusOptions(List<String> inputs, String tokenizer, int seqLe
     }
 
     /**
-     * What shapes the output, by CLI option, as the manifest records it for {@code --skip-if-done}: inputs as
-     * qualified URIs (the same data spelled differently matches), the tokenizer by content.
+     * What shapes the output, by CLI option, as the manifest records it for {@code --skip-if-done}
+     * ({@link StagedOutput#fingerprint}, then this job's options).
      */
     public Map<String, String> fingerprint(Configuration conf, String tokenizerSha256) {
-        Map<String, String> f = new LinkedHashMap<>();
-        f.put("--input", String.join(",", inputs.stream()
-                .map(i -> DataPaths.qualify(i, conf, "--input").toString()).toList()));
-        f.put("--tokenizer", "sha256:" + tokenizerSha256);
+        Map<String, String> f = StagedOutput.fingerprint(inputs, tokenizerSha256, conf);
         f.put("--seq-len", Integer.toString(seqLen));
         f.put("--val-fraction", Double.toString(valFraction));
         f.put("--seed", Long.toString(seed));

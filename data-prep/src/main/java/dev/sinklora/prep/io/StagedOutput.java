@@ -112,6 +112,19 @@ public final class StagedOutput {
         }
     }
 
+    /**
+     * The start of a job's options fingerprint (what the manifest records for {@code --skip-if-done}): inputs as
+     * qualified URIs, so the same data spelled differently matches, and the tokenizer by content. Jobs add their
+     * own output-shaping options after these.
+     */
+    public static Map<String, String> fingerprint(List<String> inputs, String tokenizerSha256, Configuration conf) {
+        Map<String, String> f = new java.util.LinkedHashMap<>();
+        f.put("--input", String.join(",", inputs.stream()
+                .map(i -> DataPaths.qualify(i, conf, "--input").toString()).toList()));
+        f.put("--tokenizer", "sha256:" + tokenizerSha256);
+        return f;
+    }
+
     /** {@code --skip-if-done} keeps an output only if it was made with the options asked for now. */
     private static void checkSameOptions(Path out, JsonNode recorded, Map<String, String> options) {
         if (recorded == null || !recorded.isObject()) {
