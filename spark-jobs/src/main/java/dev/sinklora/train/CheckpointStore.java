@@ -102,7 +102,7 @@ public final class CheckpointStore {
     public Saved load(String name) throws IOException {
         try {
             return read(name);
-        } catch (BadInputException | IOException e) {
+        } catch (BadInputException | java.io.FileNotFoundException e) { // not a transient read error: that is rethrown
             String previous = completeSteps().stream().filter(s -> s.compareTo(name) < 0).reduce((a, b) -> b)
                     .orElse(null);
             throw new BadInputException("checkpoint " + name + " is damaged: " + e.getMessage()

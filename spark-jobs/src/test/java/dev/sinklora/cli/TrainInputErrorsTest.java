@@ -146,6 +146,7 @@ class TrainInputErrorsTest {
         CliRunner.Result first = CliRunner.run(train(data, out, "--max-steps", "4"));
         assertEquals(0, first.exitCode(), first.err());
         Path state = out.resolve("step-000004/trainer_state.json");
+        String good = Files.readString(state);
         Files.writeString(state, "{\"step\": 4, \"round\":");
         List<String> before = BadModels.listing(out);
 
@@ -155,5 +156,11 @@ class TrainInputErrorsTest {
                 "move step-000004 aside and --resume again");
         assertEquals(before, BadModels.listing(out), "nothing written or removed");
         assertEquals("{\"step\": 4, \"round\":", Files.readString(state));
+
+        Files.writeString(state, good);
+        Files.delete(out.resolve("step-000004/optimizer.safetensors"));
+        assertOneLineError(CliRunner.run(train(data, out, "--resume", "--max-steps", "8")),
+                "checkpoint step-000004 is damaged: ", "optimizer.safetensors",
+                "the previous complete checkpoint is file:" + out.resolve("step-000002"));
     }
 }
