@@ -25,10 +25,10 @@ public final class EvalModels {
     private EvalModels() {
     }
 
-    /** The model and projection to evaluate {@code spec} with; {@code conf} reads the adapter. */
+    /** The model and projection to evaluate {@code spec} with; {@code conf} (the job's) reads the base and the adapter. */
     public static AdaptedModel get(EvalModelSpec spec, Configuration conf) {
         return CACHE.computeIfAbsent(spec, s -> {
-            LlamaModel base = FrozenBaseCache.get(s.baseUri());
+            LlamaModel base = FrozenBaseCache.get(s.baseUri(), conf);
             AdaptedModel m = new AdaptedModel(base, Projection.PLAIN);
             if (s.adapterUri() != null) {
                 try {
