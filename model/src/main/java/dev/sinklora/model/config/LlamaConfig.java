@@ -80,6 +80,11 @@ public record LlamaConfig(
         return ropeScaling == null ? 1.0 : ropeScaling.linearFactor();
     }
 
+    /** Where the RoPE frequencies come from, for reports: {@code llama3} (rescaled per wavelength) or {@code default}. */
+    public String ropeFrequencies() {
+        return ropeScaling != null && ropeScaling.llama3() != null ? "llama3" : "default";
+    }
+
     /** Reads {@code dir/config.json} (or the file itself when {@code path} is a file). */
     public static LlamaConfig load(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
