@@ -40,11 +40,7 @@ class Llama3RopeDecodingTest {
         LlamaConfig c = LlamaConfig.parse(json, "tiny llama3 config.json");
         assertEquals(reference.llama3(), c.ropeScaling().llama3());
         llama3 = new LlamaModel(c, tiny.weights());
-        int[] t = Fixtures.expectedTokens();
-        text = new int[48];
-        for (int i = 0; i < text.length; i++) {
-            text[i] = t[i % t.length] * (1 + i / t.length) % 256;   // the fixture text, then variations
-        }
+        text = Fixtures.varyingText(48);
     }
 
     @Test
