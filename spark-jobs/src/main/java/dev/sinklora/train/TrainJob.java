@@ -92,14 +92,14 @@ public final class TrainJob {
         int seqLen = o.seqLen() != null ? o.seqLen() : data.seqLen();
         double ropeFactor = o.ropeFactor() != null ? o.ropeFactor() : defaultRopeFactor(c, seqLen);
         AttentionPattern pattern = AttentionPattern.of(o.attention(), seqLen, o.groupSize(), o.sinkTokens());
-        int workers = o.workers() != null ? o.workers() : sc.defaultParallelism();
+        int workers = workers(o, sc);
         int perRound = workers * o.averagingFrequency();
 
         TrainingExamples examples = TrainingExamples.load(spark, data.trainUri(), seqLen, o.batchSize(), o.seed());
         long rounds = o.maxSteps() != null
                 ? ceilDiv(o.maxSteps(), o.averagingFrequency())
                 : ceilDiv((o.epochs() == null ? 1 : o.epochs()) * examples.batchCount(), perRound);
-        JsonNode hyper = hyperparameters(o, baseUri, seqLen, ropeFactor, pattern, workers);
+        JsonNode hyper = hyperparameters(o, baseUri, data, seqLen, ropeFactor, pattern, workers);
         LOG.info("train: base {} ({} layers, hidden {}), data {} ({} examples, {} minibatches of {}), seq-len {}, "
                         + "attention {}, rope factor {}, {} workers x {} local steps per round, {} rounds",
                 baseUri, c.numHiddenLayers(), c.hiddenSize(), data.trainUri(), examples.exampleCount(),
@@ -190,6 +190,25 @@ public final class TrainJob {
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(outDir.describe(), rounds * o.averagingFrequency(), rounds, firstLoss, loss, tokensSeen,
                 seconds, trainer.broadcastBytesPerRound(), workers, seqLen, ropeFactor, pattern);
+    }
+
+    /**
+     * The data-parallel workers: {@code --workers}, or every task slot. Parameter averaging runs all workers of a round
+     * at once (each holds a network copy), so more workers than the application has task slots would queue behind
+     * each other, every round, and hold their shuffle data meanwhile: refused, naming the slots it has.
+     */
+    static int workers(TrainOptions o, JavaSparkContext sc) {
+        int slots = sc.defaultParallelism();
+        if (o.workers() == null) {
+            return slots;
+        }
+        if (o.workers() > slots) {
+            throw new BadInputException("--workers " + o.workers() + ": this Spark application has " + slots
+                    + " task slots (master " + sc.master() + "; spark.default.parallelism or the executors' cores);"
+                    + " use at most " + slots + ", or add executors (with dynamic allocation, set"
+                    + " spark.default.parallelism to the slots the run will have)");
+        }
+        return o.workers();
     }
 
     /** Without --resume: refuse an existing run unless --overwrite. With it: the newest checkpoint, or a fresh start. */
@@ -321,11 +340,12 @@ public final class TrainJob {
                 net.getConfiguration().getEpochCount(), hyper);
     }
 
-    private static JsonNode hyperparameters(TrainOptions o, String baseUri, int seqLen, double ropeFactor,
-                                            AttentionPattern p, int workers) {
+    private static JsonNode hyperparameters(TrainOptions o, String baseUri, DataInfo data, int seqLen,
+                                            double ropeFactor, AttentionPattern p, int workers) {
         ObjectNode h = JSON.createObjectNode();
         h.put("base", baseUri);
-        h.put("data", o.data());
+        h.put("data", data.trainUri()); // resolved: ./data and /abs/data are the same data
+        h.put("data_fingerprint", data.fingerprint()); // and other data at the same path is not
         h.put("attention", p.mode().cliName());
         h.put("group_size", p.groupSize());
         h.put("sink_tokens", p.sinkTokens());

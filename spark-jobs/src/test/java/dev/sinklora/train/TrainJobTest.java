@@ -191,6 +191,43 @@ class TrainJobTest {
     }
 
     @Test
+    void moreWorkersThanTaskSlotsAreRefusedBeforeAnythingRuns() {
+        Path out = tmp.resolve("run-1000");
+        TrainOptions b = options(out, AttentionMode.SF, 2, 2, false);
+        TrainOptions many = new TrainOptions(b.base(), b.data(), b.out(), b.attention(), b.seqLen(), b.groupSize(),
+                b.sinkTokens(), b.ropeFactor(), b.lora(), b.learningRate(), 0, 0.0, 2, null, 1, 2, 1000, 2, false, false,
+                b.seed());
+        var e = assertThrows(dev.sinklora.model.BadInputException.class,
+                () -> TrainJob.run(SparkTestSession.get(), many));
+        assertTrue(e.getMessage().startsWith("--workers 1000: this Spark application has 2 task slots"), e.getMessage());
+        assertTrue(Files.notExists(out.resolve(TrainJob.METRICS_FILE)), "nothing trained");
+    }
+
+    @Test
+    void resumeKnowsTheDataByWhatItIsNotHowItIsSpelled() throws Exception {
+        Path copy = tmp.resolve("corpus-copy");
+        org.apache.commons.io.FileUtils.copyDirectory(data.toFile(), copy.toFile());
+        Path out = tmp.resolve("run-data");
+        TrainOptions b = options(out, AttentionMode.SF, 2, 2, false);
+        TrainJob.run(SparkTestSession.get(), withData(b, copy.toString(), 2, false));
+        // the same data as a file: URI: accepted
+        TrainJob.Result r = TrainJob.run(SparkTestSession.get(), withData(b, copy.toUri().toString(), 4, true));
+        assertEquals(4, r.steps());
+        assertTrue(Files.exists(out.resolve("step-000004")), "resumed to step 4");
+        // other data at the same path: refused
+        Files.writeString(copy.resolve("manifest.json"), "{\"seq_len\": " + SEQ + ", \"documents\": 17}");
+        var e = assertThrows(dev.sinklora.model.BadInputException.class,
+                () -> TrainJob.run(SparkTestSession.get(), withData(b, copy.toString(), 6, true)));
+        assertTrue(e.getMessage().startsWith("--resume: data_fingerprint is"), e.getMessage());
+    }
+
+    static TrainOptions withData(TrainOptions b, String data, int maxSteps, boolean resume) {
+        return new TrainOptions(b.base(), data, b.out(), b.attention(), b.seqLen(), b.groupSize(), b.sinkTokens(),
+                b.ropeFactor(), b.lora(), b.learningRate(), b.warmupSteps(), 0.0, maxSteps, null, b.batchSize(),
+                b.averagingFrequency(), b.workers(), 2, resume, false, b.seed());
+    }
+
+    @Test
     void divergingLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws Exception {
         Path out = tmp.resolve("run-nan");
         TrainOptions base = options(out, AttentionMode.SF, 40, 2, false);
