@@ -1,6 +1,7 @@
 package dev.sinklora.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.io.JsonFiles;
@@ -13,9 +14,10 @@ import java.util.List;
  * What training needs from a prep-corpus / prep-sft output directory: its manifest's sequence length and where the
  * train split lives, after checking that the data was tokenized for the base being trained.
  *
+ * @param fingerprint the data's identity for --resume ({@link #fingerprint(JsonNode)})
  * @param vocabSize the base's {@code vocab_size}: every id of every row must be below it ({@link TrainingExamples})
  */
-public record DataInfo(String trainUri, int seqLen, boolean sft, int vocabSize) {
+public record DataInfo(String trainUri, int seqLen, boolean sft, String fingerprint, int vocabSize) {
 
     public static final String MANIFEST = "manifest.json";
 
@@ -43,7 +45,7 @@ public record DataInfo(String trainUri, int seqLen, boolean sft, int vocabSize) 
         if (!train.exists()) {
             throw new BadInputException(dir.describe() + ": no train/ split");
         }
-        return new DataInfo(train.describe(), len.asInt(), sft, base.vocabSize());
+        return new DataInfo(train.describe(), len.asInt(), sft, fingerprint(m), base.vocabSize());
     }
 
     /**
@@ -76,6 +78,25 @@ public record DataInfo(String trainUri, int seqLen, boolean sft, int vocabSize) 
             throw new BadInputException(source + ": " + which + " ends documents with EOS id " + eos.asInt()
                     + " but --base's eos_token_id is " + (baseEos.size() == 1 ? baseEos.get(0) : baseEos)
                     + "; prepare the data with the base's tokenizer");
+        }
+    }
+
+    /**
+     * SHA-256 of the manifest without its creation time: the data's identity for {@code --resume} (the manifest
+     * records the tokenizer's hash, the options and every count and shard); the same output re-made by the same
+     * prep run has the same fingerprint, different data has another.
+     */
+    static String fingerprint(JsonNode manifest) {
+        com.fasterxml.jackson.databind.node.ObjectNode copy = manifest.deepCopy();
+        copy.remove("created_at");
+        try {
+            byte[] canonical = new ObjectMapper().configure(
+                    com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+                    .writeValueAsBytes(new ObjectMapper().treeToValue(copy, java.util.TreeMap.class));
+            return java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(canonical));
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot fingerprint the data manifest", e);
         }
     }
 }
