@@ -83,6 +83,7 @@ class RandomBaseCommandTest {
         assertUserError("--max-shard-size", "--out", out, "--preset", "llama2-7b", "--max-shard-size", "lots");
         assertFalse(Files.exists(dir.resolve("bad")));
         Path existing = Files.createDirectories(dir.resolve("existing"));
+        Files.writeString(existing.resolve("keep.txt"), "not ours");          // an empty directory would be used
         assertUserError("output already exists; pass --overwrite", "--out", existing.toString(), "--hidden", "8",
                 "--heads", "2", "--intermediate", "8", "--vocab", "8", "--layers", "1");
     }

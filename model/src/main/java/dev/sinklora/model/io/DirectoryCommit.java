@@ -22,20 +22,28 @@ public final class DirectoryCommit {
     }
 
     /**
-     * Refuses an existing {@code out} unless {@code overwrite}: callers that do expensive work first should
-     * call this before starting it (and {@link #write} checks again).
+     * Refuses an existing {@code out} that is not an empty directory unless {@code overwrite}: callers that do
+     * expensive work first should call this before starting it (and {@link #write} checks again).
      */
     public static void checkAbsent(ModelDirectory out, boolean overwrite) throws IOException {
-        if (!overwrite && out.exists()) {
+        if (!overwrite && out.exists() && !out.isEmptyDirectory()) {
             throw new BadInputException(out.describe() + ": output already exists; pass --overwrite to replace it");
         }
     }
 
-    /** Runs {@code body} on a fresh hidden sibling of {@code out}, then renames it to {@code out} (replacing it with {@code overwrite}). */
+    /**
+     * Runs {@code body} on a fresh hidden sibling of {@code out} (created first: an unwritable place fails before
+     * any work), then renames it to {@code out}, replacing an empty directory, or anything with {@code overwrite}.
+     */
     public static <T> T write(ModelDirectory out, boolean overwrite, Body<T> body) throws IOException {
         checkAbsent(out, overwrite);
         ModelDirectory tmp = out.sibling("." + out.name() + ".tmp-" + UUID.randomUUID());
         try {
+            try {
+                tmp.createDirectories(); // before any work: an unwritable place fails now, naming the output
+            } catch (IOException e) {
+                throw new BadInputException(out.describe() + ": cannot write the output there: " + e.getMessage(), e);
+            }
             T result = body.write(tmp);
             commit(tmp, out, overwrite);
             return result;
@@ -51,7 +59,8 @@ public final class DirectoryCommit {
 
     /** Renames the finished temporary directory to {@code out}, moving an existing output aside first. */
     private static void commit(ModelDirectory tmp, ModelDirectory out, boolean overwrite) throws IOException {
-        if (!out.exists()) {
+        if (!out.exists() || out.isEmptyDirectory()) {
+            out.deleteRecursively(); // an empty directory (mkdir out && ... --out out) holds nothing to lose
             tmp.renameTo(out);
             return;
         }
