@@ -27,7 +27,7 @@ public final class FrozenBaseCache {
         return CACHE.computeIfAbsent(baseUri, uri -> {
             try {
                 LOADS.incrementAndGet();
-                return LlamaModel.load(HadoopModelDirectory.of(uri, new Configuration()));
+                return LlamaModel.loadStored(HadoopModelDirectory.of(uri, new Configuration()));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot load frozen base " + uri, e);
             }

@@ -2,9 +2,14 @@ package dev.sinklora.train.bench;
 
 import org.bytedeco.javacpp.Pointer;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+
 /**
  * Polls the process's resident set size ({@link Pointer#physicalBytes()}: heap, off-heap and native)
- * while a benchmark case runs and holds its peak. RSS, because ND4J 1.0.0-M2.1's CPU arrays are
+ * while a benchmark case runs and holds its peak, and the peak of its native part: RSS minus the
+ * memory the JVM has committed for its heap and non-heap pools, i.e. ND4J's off-heap arrays (plus
+ * native libraries and thread stacks). RSS, because ND4J 1.0.0-M2.1's CPU arrays are
  * allocated natively, outside JavaCPP's byte counting ({@code Pointer.totalBytes()} stays near 0 and
  * {@code org.bytedeco.javacpp.maxbytes} does not bound them). Sampling, so a spike shorter than the
  * period can be missed. {@link #close} is idempotent.
@@ -14,6 +19,7 @@ public final class PeakMemorySampler implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long peak;
+    private volatile long peakNative;
 
     private PeakMemorySampler(long periodMillis) {
         sample();
@@ -36,12 +42,21 @@ public final class PeakMemorySampler implements AutoCloseable {
     }
 
     private synchronized void sample() {
-        peak = Math.max(peak, Pointer.physicalBytes());
+        long rss = Pointer.physicalBytes();
+        MemoryMXBean jvm = ManagementFactory.getMemoryMXBean();
+        long committed = jvm.getHeapMemoryUsage().getCommitted() + jvm.getNonHeapMemoryUsage().getCommitted();
+        peak = Math.max(peak, rss);
+        peakNative = Math.max(peakNative, rss - committed);
     }
 
     /** The highest resident set size seen so far. */
     public long peakPhysicalBytes() {
         return peak;
+    }
+
+    /** The highest native (non-JVM-pool) part of the resident set seen so far. */
+    public long peakNativeBytes() {
+        return peakNative;
     }
 
     @Override
