@@ -78,7 +78,7 @@ final class BenchTrainReport {
     void printLocalHeader() {
         System.out.printf("%nlocal steps (ComputationGraph.fit, one [1, N] minibatch per step):%n");
         System.out.printf("%-6s %-18s %-9s %10s %10s %12s %10s %8s %6s %10s %10s %10s%n", "N", "pattern", "recompute",
-                "step ms", "tokens/s", "GFLOP/step", "GFLOP/s", "MFU", "cores", "peak RSS", "native", "workspace");
+                "step ms", "tokens/s", "GFLOP/step", "GFLOP/s", "MFU", "cores", "peak RSS", "ND4J peak", "workspace");
         System.out.flush();
     }
 
@@ -94,7 +94,7 @@ final class BenchTrainReport {
         System.out.printf("%-6d %-18s %-9s %10.1f %10.1f %12.3f %10.2f %7.2f%% %6.2f %7.2fGiB %7.2fGiB %7.2fGiB%s%n",
                 o.n(), o.pattern(), o.recompute().cliName(), o.local().medianMillis(), o.n() / secs, gflop,
                 gflop / secs, 100 * gflop / secs / peakGflops, o.local().coresUsed(), rss / GIB,
-                o.local().peakNativeBytes() / GIB, o.local().workspaceBytes() / GIB,
+                o.local().peakNd4jBytes() / GIB, o.local().workspaceBytes() / GIB,
                 rss > settings.memoryBudgetBytes() ? "  (over the memory budget)" : "");
         System.out.flush();
     }
@@ -285,7 +285,7 @@ final class BenchTrainReport {
             row.put("loss", o.local().lastLoss());
             row.put("cores_used", o.local().coresUsed());
             row.put("peak_rss_bytes", o.local().peakRssBytes());
-            row.put("peak_native_bytes", o.local().peakNativeBytes());
+            row.put("peak_nd4j_bytes", o.local().peakNd4jBytes());
             row.put("workspace_bytes", o.local().workspaceBytes());
         }
         TrainStepBenchmark.Spark s = o.spark();

@@ -59,7 +59,7 @@ class BenchTrainCommandTest {
             assertEquals(32 / (ms / 1e3), row.get("tokens_per_s").asDouble(), 1e-6);
             assertEquals(f.model() / 1e9 / (ms / 1e3) / peak, row.get("mfu").asDouble(), 1e-9);
             assertTrue(Double.isFinite(row.get("loss").asDouble()));
-            assertTrue(row.get("peak_native_bytes").asLong() > 0 && row.get("peak_native_bytes").asLong()
+            assertTrue(row.get("peak_nd4j_bytes").asLong() > 0 && row.get("peak_nd4j_bytes").asLong()
                     < row.get("peak_rss_bytes").asLong(), row.toString());
             JsonNode spark = row.get("spark");
             assertEquals(2, spark.get("workers").asInt()); // local[2]

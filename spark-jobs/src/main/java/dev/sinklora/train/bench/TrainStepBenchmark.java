@@ -2,6 +2,7 @@ package dev.sinklora.train.bench;
 
 import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.attention.AttentionPattern;
+import dev.sinklora.model.bench.PeakMemorySampler;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.lora.AdapterTrainingInfo;
@@ -53,11 +54,12 @@ public final class TrainStepBenchmark {
      * Local steps: each timed step's wall time, their median and the last loss; {@code coresUsed}: the
      * process's CPU time over the wall time of the timed steps (below the core count when other work
      * shares the cores). Memory: the process's peak resident set size during the steps (warm-up included),
-     * the peak of its native part ({@link PeakMemorySampler#peakNativeBytes}: ND4J's off-heap arrays), and
-     * the bytes of the DL4J workspaces the steps left (the whole-graph layer's SameDiff session runs in them).
+     * the peak of ND4J's own count of its native bytes ({@link PeakMemorySampler#peakNd4jBytes}: its
+     * off-heap arrays), and the bytes of the DL4J workspaces the steps left (the whole-graph layer's
+     * SameDiff session runs in them).
      */
     public record Local(List<Double> stepMillis, double medianMillis, double lastLoss, double coresUsed,
-                        long peakRssBytes, long peakNativeBytes, long workspaceBytes) {
+                        long peakRssBytes, long peakNd4jBytes, long workspaceBytes) {
     }
 
     /**
@@ -229,7 +231,7 @@ public final class TrainStepBenchmark {
             memory.close();
             double wall = millis.stream().mapToDouble(Double::doubleValue).sum() * 1e6;
             return new Local(List.copyOf(millis), median(millis), loss, cpu / wall, memory.peakPhysicalBytes(),
-                    memory.peakNativeBytes(), workspaceBytes());
+                    memory.peakNd4jBytes(), workspaceBytes());
         }
     }
 

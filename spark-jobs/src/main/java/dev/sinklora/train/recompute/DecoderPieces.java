@@ -20,7 +20,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@link #attnIn}: {@code x [T, hidden]} -> q, k, v ({@link LlamaGraph#attentionInputs}: RMSNorm,
  *       projections with LoRA, RoPE);</li>
- *   <li>the attention itself is a {@link LayerAttention} between the two;</li>
+ *   <li>the attention itself runs between the two, outside SameDiff
+ *       ({@link dev.sinklora.model.attention.ChunkedAttention});</li>
  *   <li>{@link #attnOut}: {@code x, attn [B, H, N, D]} -> the layer's output {@code [T, hidden]}
  *       ({@link LlamaGraph#attentionOutput}: o_proj, residual, RMSNorm, SwiGLU, residual);</li>
  *   <li>{@link #head}: rows {@code x [rows, hidden]}, their labels {@code [rows]} and a scale -> logits and the

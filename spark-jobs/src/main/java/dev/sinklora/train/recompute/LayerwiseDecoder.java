@@ -1,6 +1,7 @@
 package dev.sinklora.train.recompute;
 
 import dev.sinklora.model.attention.AttentionPattern;
+import dev.sinklora.model.attention.ChunkedAttention;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.LlamaTensors;
@@ -20,8 +21,9 @@ import java.util.Map;
 /**
  * LLaMA + LoRA training with activation recomputation per decoder layer. The forward pass keeps only each
  * layer's input {@code [T, hidden]} (T = B*N); the backward pass recomputes one layer at a time from its
- * input and back-propagates through it (vector-Jacobian products of {@link DecoderPieces} and the
- * {@link LayerAttention}), so memory holds one layer's activations plus a boundary tensor per layer. Frozen
+ * input and back-propagates through it (vector-Jacobian products of {@link DecoderPieces}, with
+ * {@link ChunkedAttention}'s backward between them), so memory holds one layer's activations, attention's
+ * bounded by one query chunk, plus a boundary tensor per layer. Frozen
  * weights are widened to FP32 one layer at a time ({@link FrozenLayer}); the head runs in row chunks of at
  * most {@link #headRows} rows, so logits never exceed {@code headRows x vocab}.
  *
@@ -32,6 +34,9 @@ import java.util.Map;
  */
 public final class LayerwiseDecoder {
 
+    /** Queries per attention chunk: scores of at most {@code B x H x 256 x keys} floats at a time. */
+    private static final int QUERY_CHUNK = 256;
+
     /** Logits per head chunk stay within this many floats (64 MiB). */
     private static final long HEAD_CHUNK_FLOATS = 1L << 24;
 
@@ -40,7 +45,7 @@ public final class LayerwiseDecoder {
     private final int batch;
     private final int n;
     private final DecoderPieces pieces;
-    private final LayerAttention attention;
+    private final ChunkedAttention attention;
     private final int headRows;
 
     /** What {@link #lossAndGradients} returns: the loss and d(loss)/d(input embeddings) {@code [T, hidden]}. */
@@ -55,7 +60,7 @@ public final class LayerwiseDecoder {
         this.n = n;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             this.pieces = new DecoderPieces(c, lora, batch, n, ropeFactor);
-            this.attention = new GraphAttention(c, pattern, batch, n);
+            this.attention = new ChunkedAttention(pattern, QUERY_CHUNK);
         }
         this.headRows = (int) Math.max(1, Math.min((long) batch * n, HEAD_CHUNK_FLOATS / c.vocabSize()));
     }
@@ -183,19 +188,19 @@ public final class LayerwiseDecoder {
             INDArray q = qkv.get(pieces.q);
             INDArray k = qkv.get(pieces.k);
             INDArray v = qkv.get(pieces.v);
-            INDArray a = attention.forward(q, k, v);
+            INDArray a = attention.forward(q, k, v);                                 // [B, H, N, D]
 
             Map<String, INDArray> outIn = pieces.attnOut.weights().feed(l, frozen, params);
             outIn.put(DecoderPieces.X, input);
             outIn.put(DecoderPieces.ATTN, a);
             outIn.put("dOut", dOut);
             Map<String, INDArray> gOut = pieces.attnOut.graph().gradients(outIn);
-            close(a);
             INDArray dx = gOut.remove(DecoderPieces.X);
             INDArray da = gOut.remove(DecoderPieces.ATTN);
             assign(gOut, pieces.attnOut.weights(), l, grads);
 
-            LayerAttention.Grads dqkv = attention.backward(q, k, v, da);
+            ChunkedAttention.Grads dqkv = attention.backward(q, k, v, da, a);
+            close(a);
             close(da);
             close(q);
             close(k);
