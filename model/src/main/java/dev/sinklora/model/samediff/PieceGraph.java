@@ -4,12 +4,13 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
-import org.nd4j.autodiff.samediff.internal.memory.ArrayCacheMemoryMgr;
+import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,9 +23,10 @@ import java.util.Map;
  *       {@link #gradients} is the vector-Jacobian product: d(total loss)/d(input) for the chosen inputs.</li>
  *   <li>{@link #loss}: the piece ends in a scalar loss of its own (the model's head).</li>
  * </ul>
- * Every run is scoped out of DL4J's workspaces; the session frees each intermediate array as soon as it is
- * no longer needed (no array cache), and placeholders are cleared after each run, so between runs the
- * graph holds no activations. Returned arrays belong to the caller. One instance per network copy; runs
+ * Every run is scoped out of DL4J's workspaces; the session's arrays live in an {@link ArenaMemoryMgr},
+ * freed as the session releases them and, the rest, when the run ends (results are copied out first), and
+ * placeholders are cleared, so between runs the graph holds no activations. Returned arrays belong to the
+ * caller. One instance per network copy; runs
  * from several threads each get their own session.
  */
 public final class PieceGraph {
@@ -80,25 +82,36 @@ public final class PieceGraph {
     /** The requested outputs for the given placeholder values (upstream placeholders are not needed). */
     public Map<String, INDArray> forward(Map<String, INDArray> inputs, String... names) {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            useFreeingSession(sd);
-            return sd.output(inputs, names);
-        } finally {
-            clear();
+            ArenaMemoryMgr arena = arena(sd);
+            try {
+                return copies(sd.output(inputs, names));
+            } finally {
+                clear();
+                arena.closeAll();
+            }
         }
     }
 
     /** Gradients of the piece's loss with respect to {@code wrt}, keyed by placeholder name. */
     public Map<String, INDArray> gradients(Map<String, INDArray> inputs) {
-        return lossAndGradients(inputs, List.of()).getGradients();
+        return lossAndGradients(inputs, List.of()).gradients();
+    }
+
+    /** What {@link #lossAndGradients} returns. */
+    public record Result(Map<String, INDArray> outputs, Map<String, INDArray> gradients) {
     }
 
     /** {@code outputNames} (e.g. the loss) and the gradients with respect to {@code wrt}, from one run. */
-    public OutAndGrad lossAndGradients(Map<String, INDArray> inputs, List<String> outputNames) {
+    public Result lossAndGradients(Map<String, INDArray> inputs, List<String> outputNames) {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            useFreeingSession(sd.getFunction("grad"));
-            return sd.calculateGradientsAndOutputs(inputs, outputNames, wrt);
-        } finally {
-            clear();
+            ArenaMemoryMgr arena = arena(sd.getFunction("grad"));
+            try {
+                OutAndGrad r = sd.calculateGradientsAndOutputs(inputs, outputNames, wrt);
+                return new Result(copies(r.getOutputs()), copies(r.getGradients()));
+            } finally {
+                clear();
+                arena.closeAll();
+            }
         }
     }
 
@@ -110,17 +123,31 @@ public final class PieceGraph {
         grad.clearOpInputs();
     }
 
+    /** Fresh detached copies of a run's results, which outlive the run's arena. */
+    private static Map<String, INDArray> copies(Map<String, INDArray> results) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (results != null) {
+            results.forEach((name, a) -> out.put(name, a.dup()));
+        }
+        return out;
+    }
+
     /**
-     * This thread's session of {@code s}, created with a memory manager that closes each array the session
-     * releases (SameDiff's own manager with its cache off) instead of the default cache of released arrays.
+     * The {@link ArenaMemoryMgr} of this thread's session of {@code s}, installed in place of SameDiff's
+     * default (a cache of released arrays, which would keep up to a quarter of memory per graph).
      */
-    private static void useFreeingSession(SameDiff s) {
-        s.getSessions().computeIfAbsent(Thread.currentThread().getId(), id -> {
-            InferenceSession session = SameDiff.getInferenceFactory().create(s);
-            ArrayCacheMemoryMgr mmgr = new ArrayCacheMemoryMgr();
-            mmgr.setEnableCache(false);
-            session.setMmgr(mmgr);
-            return session;
-        });
+    private static ArenaMemoryMgr arena(SameDiff s) {
+        InferenceSession session = s.getSessions().computeIfAbsent(Thread.currentThread().getId(),
+                id -> SameDiff.getInferenceFactory().create(s));
+        if (session.getMmgr() instanceof ArenaMemoryMgr arena) {
+            return arena;
+        }
+        SessionMemMgr previous = session.getMmgr();
+        ArenaMemoryMgr arena = new ArenaMemoryMgr();
+        session.setMmgr(arena);
+        if (previous != null) {
+            previous.close();
+        }
+        return arena;
     }
 }

@@ -226,7 +226,10 @@ public final class LayerwiseDecoder {
      */
     private double head(INDArray last, INDArray labels, Map<String, INDArray> params, Map<String, INDArray> grads,
                         INDArray dLast) {
-        long targets = labels.gte(0.0).castTo(DataType.FLOAT).sumNumber().longValue();
+        long targets = 0;
+        for (float t : labels.toFloatVector()) {
+            targets += t >= 0 ? 1 : 0;
+        }
         INDArray scale = Nd4j.scalar(DataType.FLOAT, TrainingLoss.scale(batch, targets));
         double loss = 0;
         Map<String, INDArray> headGrads = new HashMap<>();
@@ -244,10 +247,10 @@ public final class LayerwiseDecoder {
                     continue;
                 }
                 var out = pieces.head.graph().lossAndGradients(feed, List.of(pieces.loss));
-                INDArray l = out.getOutputs().get(pieces.loss);
+                INDArray l = out.outputs().get(pieces.loss);
                 loss += l.getDouble(0);
                 close(l);
-                Map<String, INDArray> g = new HashMap<>(out.getGradients());
+                Map<String, INDArray> g = new HashMap<>(out.gradients());
                 INDArray dRows = g.remove(DecoderPieces.X);
                 rows(dLast, from, to).assign(dRows);
                 close(dRows);
@@ -262,6 +265,7 @@ public final class LayerwiseDecoder {
                 });
             }
         }
+        close(scale);
         if (grads != null) {
             assign(headGrads, pieces.head.weights(), 0, grads);
         }
