@@ -74,6 +74,10 @@ class RecomputeExactnessTest {
         assertEquals(none.score(), layer.score(), 1e-6, "score"); // observed up to 5e-7
         assertTrue(none.score() > 1, "a real loss: " + none.score());
 
+        // the layer's activations (logits [B*N, vocab], what ComputationGraph.output returns) agree too
+        INDArray logits = none.outputSingle(batch[0]);
+        assertEquals(0.0, logits.sub(layer.outputSingle(batch[0])).amaxNumber().doubleValue(), 1e-5);
+
         Map<String, INDArray> want = none.gradient().gradientForVariable();
         Map<String, INDArray> got = layer.gradient().gradientForVariable();
         assertEquals(want.keySet(), got.keySet());
