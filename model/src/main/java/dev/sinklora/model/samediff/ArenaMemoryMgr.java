@@ -6,21 +6,24 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 
-import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.Set;
+import java.util.Map;
 
 /**
- * A SameDiff session memory manager that frees arrays deterministically instead of leaving them to the
- * garbage collector: an array the session releases is closed at once (as SameDiff's own manager does with
- * its cache off), and {@link #closeAll} closes every array of the run the session never released (SameDiff
- * 1.0.0-M2.1's gradient sessions keep most of a run's activations: hundreds of MB per layer that would
- * otherwise wait for a GC). The caller copies what it keeps from a run's results before {@link #closeAll}.
+ * A SameDiff session memory manager that allocates fresh arrays, frees them deterministically instead of
+ * leaving them to the garbage collector, and records the peak number of live bytes (the activation and
+ * gradient memory of one execution, without the caching of SameDiff's default manager). An array the
+ * session releases is closed at once (as SameDiff's own manager does with its cache off); {@link #closeAll}
+ * closes every array of the run the session never released (SameDiff 1.0.0-M2.1's gradient sessions keep
+ * most of a run's activations: hundreds of MB per decoder layer that would otherwise wait for a GC). The
+ * caller copies what it keeps from a run's results before {@link #closeAll}.
  */
 public final class ArenaMemoryMgr implements SessionMemMgr {
 
     private final NoOpMemoryMgr delegate = new NoOpMemoryMgr();
-    private final Set<INDArray> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<INDArray, Long> live = new IdentityHashMap<>();
+    private long liveBytes;
+    private long peakBytes;
 
     @Override
     public synchronized INDArray allocate(boolean detached, DataType dataType, long... shape) {
@@ -46,15 +49,18 @@ public final class ArenaMemoryMgr implements SessionMemMgr {
 
     @Override
     public synchronized void release(INDArray array) {
-        if (live.remove(array)) {
+        Long bytes = live.remove(array);
+        if (bytes != null) {
+            liveBytes -= bytes;
             close(array);
         }
     }
 
     /** Closes every array allocated since the last call that the session has not released. */
     public synchronized void closeAll() {
-        live.forEach(ArenaMemoryMgr::close);
+        live.keySet().forEach(ArenaMemoryMgr::close);
         live.clear();
+        liveBytes = 0;
     }
 
     @Override
@@ -62,8 +68,16 @@ public final class ArenaMemoryMgr implements SessionMemMgr {
         closeAll();
     }
 
+    /** The most bytes live at once since this manager was created. */
+    public synchronized long peakBytes() {
+        return peakBytes;
+    }
+
     private INDArray track(INDArray arr) {
-        live.add(arr);
+        long bytes = arr.length() * arr.dataType().width();
+        live.put(arr, bytes);
+        liveBytes += bytes;
+        peakBytes = Math.max(peakBytes, liveBytes);
         return arr;
     }
 
