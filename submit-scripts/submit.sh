@@ -34,6 +34,13 @@ if ! command -v "$submit" >/dev/null 2>&1; then
   exit 2
 fi
 
+# Credentials belong in the environment, an instance role or a credential provider file, not on the
+# spark-submit command line, which ps and crash dumps show (README: "S3 credentials").
+if [[ "${SPARK_SUBMIT_ARGS:-}" =~ (secret\.key|access\.key|session\.token|[Pp]assword)= ]]; then
+  echo "$command_name: warning: SPARK_SUBMIT_ARGS holds a credential (${BASH_REMATCH[1]}=...): it will be visible on" \
+    "the command line (ps, hs_err_pid*.log); use an instance role or hadoop.security.credential.provider.path" >&2
+fi
+
 # shellcheck disable=SC2086  # SPARK_SUBMIT_ARGS is a list of words on purpose
 exec "$submit" --properties-file "$conf" --name "sinklora $command_name" \
   --class dev.sinklora.cli.SinkLoraCli ${SPARK_SUBMIT_ARGS:-} "$jar" "$command_name" "$@"

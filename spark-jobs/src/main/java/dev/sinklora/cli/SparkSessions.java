@@ -1,5 +1,6 @@
 package dev.sinklora.cli;
 
+import dev.sinklora.io.HadoopConfs;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -19,6 +20,7 @@ final class SparkSessions {
     static SparkSessions forCommand(String command) {
         boolean existed = SparkSession.getDefaultSession().isDefined();
         SparkSession s = SparkSession.builder().appName("sinklora " + command).getOrCreate();
+        HadoopConfs.withDefaults(s.sparkContext().hadoopConfiguration());
         return new SparkSessions(s, !existed);
     }
 

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.JsonFiles;
 import dev.sinklora.model.io.ModelDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +17,8 @@ import java.nio.file.Path;
 
 /**
  * An HF LLaMA {@code config.json}, bound and validated once. Immutable; {@link #rawJson()} keeps
- * the original document so an exporter can write it back with only the fields it changes.
+ * the original document so an exporter can write it back with only the fields it changes
+ * ({@link #toJson()} spells {@code rope_scaling} from {@link #ropeScaling()}).
  */
 public record LlamaConfig(
         int hiddenSize,
@@ -24,7 +28,7 @@ public record LlamaConfig(
         int numHiddenLayers,
         double rmsNormEps,
         double ropeTheta,
-        RopeScaling ropeScaling,          // null: no position interpolation
+        RopeScaling ropeScaling,          // null: none (no llama3 frequencies, no position interpolation)
         int vocabSize,
         int maxPositionEmbeddings,
         boolean tieWordEmbeddings,
@@ -36,6 +40,7 @@ public record LlamaConfig(
     public static final String FILE_NAME = "config.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(LlamaConfig.class);
 
     public LlamaConfig {
         positive("hidden_size", hiddenSize);
@@ -74,16 +79,22 @@ public record LlamaConfig(
         return numAttentionHeads / numKeyValueHeads;
     }
 
-    /** The linear position-interpolation factor, 1 when the config has no rope_scaling. */
+    /** The linear position-interpolation factor: 1 without rope_scaling and for llama3 frequency scaling alone. */
     public double ropeFactor() {
-        return ropeScaling == null ? 1.0 : ropeScaling.factor();
+        return ropeScaling == null ? 1.0 : ropeScaling.linearFactor();
+    }
+
+    /** Where the RoPE frequencies come from, for reports: {@code llama3} (rescaled per wavelength) or {@code default}. */
+    public String ropeFrequencies() {
+        return ropeScaling != null && ropeScaling.llama3() != null ? "llama3" : "default";
     }
 
     /** Reads {@code dir/config.json} (or the file itself when {@code path} is a file). */
     public static LlamaConfig load(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
         try (InputStream in = Files.newInputStream(file)) {
-            return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), file.toString());
+            return warnOddities(parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                    file.toString()), file.toString());
         } catch (NoSuchFileException e) {
             throw new BadInputException(file + ": no such file (expected an HF config.json)", e);
         }
@@ -94,21 +105,24 @@ public record LlamaConfig(
         if (!dir.hasFile(FILE_NAME)) {
             throw new BadInputException(dir.describe(FILE_NAME) + ": no such file (expected an HF config.json)");
         }
-        return parse(new String(dir.readAll(FILE_NAME), java.nio.charset.StandardCharsets.UTF_8),
-                dir.describe(FILE_NAME));
+        return warnOddities(parse(new String(dir.readAll(FILE_NAME), java.nio.charset.StandardCharsets.UTF_8),
+                dir.describe(FILE_NAME)), dir.describe(FILE_NAME));
+    }
+
+    /** Logs what a config file allows but probably does not mean (once per file read). */
+    private static LlamaConfig warnOddities(LlamaConfig c, String source) {
+        for (int eos : c.eosTokenIds()) {
+            if (eos < 0 || eos >= c.vocabSize()) {
+                LOG.warn("{}: eos_token_id {} is outside the vocabulary [0, {}): generation never stops on it",
+                        source, eos, c.vocabSize());
+            }
+        }
+        return c;
     }
 
     /** Parses config.json text; {@code source} names the file in error messages. */
     public static LlamaConfig parse(String json, String source) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (IOException e) {
-            throw new BadInputException(source + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadInputException(source + ": expected a JSON object");
-        }
+        JsonNode root = JsonFiles.parseObject(json, source);
         try {
             String modelType = root.path("model_type").asText("llama");
             if (!modelType.equals("llama")) {
@@ -127,12 +141,12 @@ public record LlamaConfig(
                     requiredInt(root, "num_hidden_layers"),
                     root.path("rms_norm_eps").asDouble(1e-6),
                     root.path("rope_theta").asDouble(10000.0),
-                    parseRopeScaling(root.get("rope_scaling")),
+                    RopeScaling.parse(root.get("rope_scaling")),
                     requiredInt(root, "vocab_size"),
                     root.hasNonNull("max_position_embeddings") ? requiredInt(root, "max_position_embeddings") : 2048,
                     root.path("tie_word_embeddings").asBoolean(false),
                     root.path("bos_token_id").asInt(1),
-                    root.path("eos_token_id").isInt() ? root.path("eos_token_id").asInt() : 2,
+                    eosTokenId(root.path("eos_token_id")),
                     json);
         } catch (BadInputException e) {
             throw new BadInputException(source + ": " + e.getMessage(), e);
@@ -141,51 +155,61 @@ public record LlamaConfig(
 
     /** A copy with a different rope_scaling (null removes it), reflected in {@link #toJson()}. */
     public LlamaConfig withRopeScaling(RopeScaling scaling) {
+        return new LlamaConfig(hiddenSize, intermediateSize, numAttentionHeads, numKeyValueHeads,
+                numHiddenLayers, rmsNormEps, ropeTheta, scaling, vocabSize, maxPositionEmbeddings,
+                tieWordEmbeddings, bosTokenId, eosTokenId, rawJson);
+    }
+
+    /**
+     * A copy that runs with linear position interpolation {@code factor} (1: none) on top of this config's
+     * frequencies: a llama3 frequency scaling is kept, a linear factor replaced.
+     */
+    public LlamaConfig withRopeFactor(double factor) {
+        RopeScaling.Llama3 llama3 = ropeScaling == null ? null : ropeScaling.llama3();
+        return withRopeScaling(llama3 == null && factor == 1.0 ? null : new RopeScaling(factor, llama3));
+    }
+
+    /**
+     * The config.json document: the original fields, with {@code rope_scaling} spelled from {@link #ropeScaling()}.
+     *
+     * @throws BadInputException if the rope scaling has no HF spelling (llama3 with linear interpolation on top)
+     */
+    public String toJson() {
         try {
             ObjectNode root = (ObjectNode) JSON.readTree(rawJson);
-            if (scaling == null) {
+            if (ropeScaling == null) {
                 root.putNull("rope_scaling");
             } else {
-                ObjectNode rs = root.putObject("rope_scaling");
-                rs.put("type", scaling.type());
-                rs.put("rope_type", scaling.type());
-                rs.put("factor", scaling.factor());
+                root.set("rope_scaling", ropeScaling.toHfJson());
             }
-            String json = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-            return new LlamaConfig(hiddenSize, intermediateSize, numAttentionHeads, numKeyValueHeads,
-                    numHiddenLayers, rmsNormEps, ropeTheta, scaling, vocabSize, maxPositionEmbeddings,
-                    tieWordEmbeddings, bosTokenId, eosTokenId, json);
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
         } catch (IOException e) {
             throw new IllegalStateException("rawJson was validated at construction", e);
         }
     }
 
-    /** The config.json document (original fields preserved). */
-    public String toJson() {
-        return rawJson;
+    /**
+     * Every id that ends a sequence: {@code eos_token_id} may be one id or, as in LLaMA-3 instruct configs, a list
+     * (of which {@link #eosTokenId()} holds the first).
+     */
+    public java.util.List<Integer> eosTokenIds() {
+        JsonNode eos = JsonFiles.parse(rawJson, "config.json").path("eos_token_id");
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        if (eos.isArray()) {
+            eos.forEach(n -> ids.add(n.asInt()));
+        }
+        if (ids.isEmpty()) {
+            ids.add(eosTokenId);
+        }
+        return ids;
     }
 
-    private static RopeScaling parseRopeScaling(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return null;
+    /** One id, or the first of a list (LLaMA-3 instruct lists several); 2 (LLaMA's {@code </s>}) when absent. */
+    private static int eosTokenId(JsonNode eos) {
+        if (eos.isArray() && eos.size() > 0 && eos.get(0).isInt()) {
+            return eos.get(0).asInt();
         }
-        if (!node.isObject()) {
-            throw new BadInputException("rope_scaling must be an object or null");
-        }
-        String type = node.hasNonNull("rope_type") ? node.get("rope_type").asText()
-                : node.path("type").asText("");
-        if (type.equals("default")) {
-            return null;
-        }
-        if (!type.equals("linear")) {
-            throw new BadInputException("rope_scaling type '" + type
-                    + "' is not supported (only 'linear' position interpolation)");
-        }
-        JsonNode factor = node.get("factor");
-        if (factor == null || !factor.isNumber()) {
-            throw new BadInputException("rope_scaling.factor is missing or not a number");
-        }
-        return new RopeScaling(factor.asDouble());
+        return eos.isInt() ? eos.asInt() : 2;
     }
 
     private static int requiredInt(JsonNode root, String field) {

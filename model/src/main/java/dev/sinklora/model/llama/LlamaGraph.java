@@ -35,7 +35,7 @@ public final class LlamaGraph {
 
     /**
      * @param ids      INT [B * N] token ids, row-major by sequence
-     * @param factor   linear RoPE interpolation factor (1 = none)
+     * @param factor   linear RoPE interpolation factor (1 = none), on top of the config's frequencies (llama3)
      * @return         final hidden states [B*N, hidden] and logits [B*N, vocab]
      */
     public static Outputs build(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj,
@@ -68,10 +68,11 @@ public final class LlamaGraph {
     /** The RoPE tables for positions {@code 0..n-1}, as constants {@code rope_cos}/{@code rope_sin}. */
     public static RopeTables ropeTables(SameDiff sd, LlamaConfig c, int n, double factor) {
         int d = c.headDim();
+        Rope rope = Rope.of(c, factor);
         SDVariable cos = sd.constant("rope_cos", Nd4j.create(
-                Rope.cos(0, n, d, c.ropeTheta(), factor), new long[]{1, 1, n, d}, DataType.FLOAT));
+                rope.cos(0, n), new long[]{1, 1, n, d}, DataType.FLOAT));
         SDVariable sin = sd.constant("rope_sin", Nd4j.create(
-                Rope.sin(0, n, d, c.ropeTheta(), factor), new long[]{1, 1, n, d}, DataType.FLOAT));
+                rope.sin(0, n), new long[]{1, 1, n, d}, DataType.FLOAT));
         return new RopeTables(cos, sin);
     }
 
