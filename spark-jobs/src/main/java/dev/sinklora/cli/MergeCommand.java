@@ -8,7 +8,6 @@ import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.io.safetensors.DType;
 import dev.sinklora.model.io.safetensors.SafetensorsWriter;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -86,9 +85,14 @@ public final class MergeCommand implements Callable<Integer> {
             stdout.println(MergeJob.mergeOne(HadoopConfs.current(), spec).toJson());
             return 0;
         }
-        SparkSession spark = SparkSession.builder().appName("sinklora-merge").getOrCreate();
-        Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
-        List<MergeOutcome> outcomes = MergeJob.mergeAll(spark, conf, which.adapters, template);
+        SparkSessions session = SparkSessions.forCommand("merge");
+        List<MergeOutcome> outcomes;
+        try {
+            Configuration conf = new Configuration(session.get().sparkContext().hadoopConfiguration());
+            outcomes = MergeJob.mergeAll(session.get(), conf, which.adapters, template);
+        } finally {
+            session.release();
+        }
         int failed = 0;
         for (MergeOutcome o : outcomes) {
             stdout.println(o.toJson());

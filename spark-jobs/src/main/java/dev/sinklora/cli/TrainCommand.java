@@ -6,7 +6,6 @@ import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.train.TrainJob;
 import dev.sinklora.train.TrainOptions;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -107,8 +106,13 @@ public final class TrainCommand implements Callable<Integer> {
         TrainOptions o = new TrainOptions(base, data, out, AttentionMode.parse(attention), seqLen, groupSize,
                 sinkTokens, ropeFactor, lora, learningRate, warmupSteps, weightDecay, maxSteps, epochs, batchSize,
                 averagingFrequency, workers, saveEvery, resume, overwrite, seed);
-        SparkSession spark = SparkSession.builder().appName("sinklora-train").getOrCreate();
-        TrainJob.Result r = TrainJob.run(spark, o);
+        SparkSessions session = SparkSessions.forCommand("train");
+        TrainJob.Result r;
+        try {
+            r = TrainJob.run(session.get(), o);
+        } finally {
+            session.release();
+        }
         ObjectNode json = new ObjectMapper().createObjectNode();
         json.put("out", r.out());
         json.put("steps", r.steps());
