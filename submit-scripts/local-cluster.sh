@@ -19,6 +19,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 dir="${SINKLORA_CLUSTER_DIR:-$root/target/local-cluster}"
 spark_home="$dir/spark-home"
+# status and env default to the ports the cluster was last started with
+if [[ -f "$dir/cluster.env" ]]; then
+  # shellcheck disable=SC1091
+  source "$dir/cluster.env"
+fi
 workers="${SINKLORA_CLUSTER_WORKERS:-2}"
 worker_cores="${SINKLORA_WORKER_CORES:-1}"
 worker_memory="${SINKLORA_WORKER_MEMORY:-2g}"
@@ -101,6 +106,7 @@ start() {
   if running_pid master >/dev/null; then die "already running ($master_url); stop it first"; fi
   build_spark_home
   mkdir -p "$dir/logs" "$dir/pids"
+  printf ': "${SINKLORA_CLUSTER_PORT:=%s}" "${SINKLORA_CLUSTER_UI_PORT:=%s}"\n' "$port" "$ui_port" > "$dir/cluster.env"
   export SPARK_HOME="$spark_home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1
   start_daemon master org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" --webui-port "$ui_port"
   await_log master "I have been elected leader"

@@ -5,17 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sinklora.testing.LocalClusterSession;
 import dev.sinklora.testing.ModelFixtures;
 import dev.sinklora.testing.SparkTestSession;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
+import dev.sinklora.testing.TrainingCorpus;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -41,7 +37,7 @@ class LocalClusterTrainTest {
 
     @Test
     void twoRoundsOnSeparateExecutorJvmsEqualTheLocalRun() throws Exception {
-        Path data = writeCorpus(SparkTestSession.get(), tmp.resolve("corpus"));
+        Path data = TrainingCorpus.write(SparkTestSession.get(), tmp.resolve("corpus"), 32);
         JsonNode local = train(data, tmp.resolve("run-local"));
         SparkTestSession.stop();
 
@@ -70,24 +66,5 @@ class LocalClusterTrainTest {
                 "--save-every", "2", "--seed", "7");
         assertEquals(0, r.exitCode(), r.err());
         return JSON.readTree(r.lastLine());
-    }
-
-    /** 16 rows of 32 tokens (BOS, then an arithmetic progression mod 40) in two Parquet files + manifest. */
-    private static Path writeCorpus(SparkSession spark, Path dir) throws Exception {
-        StructType schema = new StructType()
-                .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-                .add("doc_starts", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-                .add("length", DataTypes.IntegerType, false);
-        List<org.apache.spark.sql.Row> rows = new ArrayList<>();
-        for (int k = 0; k < 16; k++) {
-            List<Integer> ids = new ArrayList<>();
-            for (int i = 0; i < 32; i++) {
-                ids.add(i == 0 ? 1 : 5 + (k * 7 + i * 3) % 40);
-            }
-            rows.add(RowFactory.create(ids, List.of(0), 32));
-        }
-        spark.createDataFrame(rows, schema).coalesce(2).write().parquet(dir.resolve("train").toString());
-        Files.writeString(dir.resolve("manifest.json"), "{\"seq_len\": 32, \"documents\": 16}");
-        return dir;
     }
 }
