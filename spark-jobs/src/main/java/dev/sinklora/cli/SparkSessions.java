@@ -1,5 +1,6 @@
 package dev.sinklora.cli;
 
+import dev.sinklora.io.HadoopConfs;
 import dev.sinklora.model.BadInputException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -26,6 +27,7 @@ final class SparkSessions {
             refuseGpuExecutorsForCpuJar(new SparkConf(), BuildInfo.nd4jBackend());
         }
         SparkSession s = SparkSession.builder().appName("sinklora " + command).getOrCreate();
+        HadoopConfs.withDefaults(s.sparkContext().hadoopConfiguration());
         return new SparkSessions(s, !existed);
     }
 

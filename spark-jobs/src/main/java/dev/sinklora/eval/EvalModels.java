@@ -1,7 +1,6 @@
 package dev.sinklora.eval;
 
 import dev.sinklora.io.HadoopModelDirectory;
-import dev.sinklora.model.config.RopeScaling;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.Projection;
 import dev.sinklora.model.lora.AdaptedModel;
@@ -25,10 +24,10 @@ public final class EvalModels {
     private EvalModels() {
     }
 
-    /** The model and projection to evaluate {@code spec} with; {@code conf} reads the adapter. */
+    /** The model and projection to evaluate {@code spec} with; {@code conf} (the job's) reads the base and the adapter. */
     public static AdaptedModel get(EvalModelSpec spec, Configuration conf) {
         return CACHE.computeIfAbsent(spec, s -> {
-            LlamaModel base = FrozenBaseCache.get(s.baseUri());
+            LlamaModel base = FrozenBaseCache.get(s.baseUri(), conf);
             AdaptedModel m = new AdaptedModel(base, Projection.PLAIN);
             if (s.adapterUri() != null) {
                 try {
@@ -39,9 +38,8 @@ public final class EvalModels {
                 }
             }
             if (s.ropeFactor() != null) {
-                double f = s.ropeFactor();
-                LlamaModel withRope = new LlamaModel(
-                        m.model().config().withRopeScaling(f == 1.0 ? null : new RopeScaling(f)), m.model().weights());
+                LlamaModel withRope = new LlamaModel(m.model().config().withRopeFactor(s.ropeFactor()),
+                        m.model().weights());
                 m = new AdaptedModel(withRope, m.projection());
             }
             return m;

@@ -82,7 +82,7 @@ public final class TrainJob {
         CheckpointStore store = new CheckpointStore(outDir);
 
         String resumeFrom = prepareOutput(outDir, store, o);
-        LlamaModel base = FrozenBaseCache.get(baseUri);
+        LlamaModel base = FrozenBaseCache.get(baseUri, conf);
         LlamaConfig c = base.config();
         if (c.tieWordEmbeddings() && o.trainable().contains(TrainableExtra.EMBED)) {
             throw new BadInputException("--trainable embed: " + baseUri + " ties lm_head to the embedding"
@@ -92,14 +92,14 @@ public final class TrainJob {
         int seqLen = o.seqLen() != null ? o.seqLen() : data.seqLen();
         double ropeFactor = o.ropeFactor() != null ? o.ropeFactor() : defaultRopeFactor(c, seqLen);
         AttentionPattern pattern = AttentionPattern.of(o.attention(), seqLen, o.groupSize(), o.sinkTokens());
-        int workers = o.workers() != null ? o.workers() : sc.defaultParallelism();
+        int workers = workers(o, sc);
         int perRound = workers * o.averagingFrequency();
 
         TrainingExamples examples = TrainingExamples.load(spark, data.trainUri(), seqLen, o.batchSize(), o.seed());
         long rounds = o.maxSteps() != null
                 ? ceilDiv(o.maxSteps(), o.averagingFrequency())
                 : ceilDiv((o.epochs() == null ? 1 : o.epochs()) * examples.batchCount(), perRound);
-        JsonNode hyper = hyperparameters(o, baseUri, seqLen, ropeFactor, pattern, workers);
+        JsonNode hyper = hyperparameters(o, baseUri, data, seqLen, ropeFactor, pattern, workers);
         LOG.info("train: base {} ({} layers, hidden {}), data {} ({} examples, {} minibatches of {}), seq-len {}, "
                         + "attention {}, rope factor {}, {} workers x {} local steps per round, {} rounds",
                 baseUri, c.numHiddenLayers(), c.hiddenSize(), data.trainUri(), examples.exampleCount(),
@@ -144,6 +144,7 @@ public final class TrainJob {
             trainer.fitRound(examples.round(r, perRound, workers));
             double secs = (System.nanoTime() - rt) / 1e9;
             loss = trainer.lastLoss();
+            double appliedLr = checkSchedule(o, trainer.lastRoundSteps(), r);
             if (!Double.isFinite(loss)) {
                 throw new TrainingDivergedException("loss became " + loss + " in round " + (r + 1) + " (step " + step
                         + "); stopped, keeping the last good checkpoint " + store.latestStep().orElse("(none)")
@@ -168,7 +169,7 @@ public final class TrainJob {
             m.put("loss", loss);
             m.put("tokens", roundTokens);
             m.put("tokens_per_s", roundTokens / secs);
-            m.put("learning_rate", learningRateAt(o, (int) step));
+            m.put("learning_rate", appliedLr); // as the workers applied it at the round's last step
             m.put("elapsed_s", elapsed);
             metrics.add(m);
             writeMetrics(outDir, metrics);
@@ -189,6 +190,25 @@ public final class TrainJob {
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(outDir.describe(), rounds * o.averagingFrequency(), rounds, firstLoss, loss, tokensSeen,
                 seconds, trainer.broadcastBytesPerRound(), workers, seqLen, ropeFactor, pattern);
+    }
+
+    /**
+     * The data-parallel workers: {@code --workers}, or every task slot. Parameter averaging runs all workers of a round
+     * at once (each holds a network copy), so more workers than the application has task slots would queue behind
+     * each other, every round, and hold their shuffle data meanwhile: refused, naming the slots it has.
+     */
+    static int workers(TrainOptions o, JavaSparkContext sc) {
+        int slots = sc.defaultParallelism();
+        if (o.workers() == null) {
+            return slots;
+        }
+        if (o.workers() > slots) {
+            throw new BadInputException("--workers " + o.workers() + ": this Spark application has " + slots
+                    + " task slots (master " + sc.master() + "; spark.default.parallelism or the executors' cores);"
+                    + " use at most " + slots + ", or add executors (with dynamic allocation, set"
+                    + " spark.default.parallelism to the slots the run will have)");
+        }
+        return o.workers();
     }
 
     /** Without --resume: refuse an existing run unless --overwrite. With it: the newest checkpoint, or a fresh start. */
@@ -260,6 +280,34 @@ public final class TrainJob {
         return g.setOutputs("llama").build();
     }
 
+    /**
+     * Checks the optimizer steps the workers report for round {@code r} against the run's schedule: each worker took
+     * steps {@code r*f .. (r+1)*f - 1} at the scheduled learning rates. Returns the rate applied at the last step.
+     * A mismatch means the workers' optimizer state diverged from the driver's: training on would be silently wrong.
+     */
+    static double checkSchedule(TrainOptions o, List<WorkerStep> steps, long r) {
+        long first = r * o.averagingFrequency();
+        long last = first + o.averagingFrequency() - 1;
+        double applied = Double.NaN;
+        for (WorkerStep s : steps) {
+            double expected = learningRateAt(o, s.iteration());
+            if (s.iteration() < first || s.iteration() > last
+                    || Math.abs(s.learningRate() - expected) > 1e-9 * Math.max(1.0, Math.abs(expected))) {
+                throw new IllegalStateException(String.format("round %d: worker %d applied learning rate %g at step %d;"
+                                + " the schedule says steps %d..%d at %g", r + 1, s.partition(), s.learningRate(),
+                        s.iteration(), first, last, expected));
+            }
+            if (s.iteration() == last) {
+                applied = s.learningRate();
+            }
+        }
+        if (Double.isNaN(applied)) {
+            throw new IllegalStateException("round " + (r + 1) + ": no worker reported optimizer step " + last
+                    + " (reported: " + steps + ")");
+        }
+        return applied;
+    }
+
     /** Learning rate of (0-based) optimizer step {@code i}: linear warmup over the first steps, then constant. */
     static double learningRateAt(TrainOptions o, int i) {
         return o.warmupSteps() == 0 ? o.learningRate() : o.learningRate() * Math.min(1.0, (i + 1.0) / o.warmupSteps());
@@ -292,11 +340,12 @@ public final class TrainJob {
                 net.getConfiguration().getEpochCount(), hyper);
     }
 
-    private static JsonNode hyperparameters(TrainOptions o, String baseUri, int seqLen, double ropeFactor,
-                                            AttentionPattern p, int workers) {
+    private static JsonNode hyperparameters(TrainOptions o, String baseUri, DataInfo data, int seqLen,
+                                            double ropeFactor, AttentionPattern p, int workers) {
         ObjectNode h = JSON.createObjectNode();
         h.put("base", baseUri);
-        h.put("data", o.data());
+        h.put("data", data.trainUri()); // resolved: ./data and /abs/data are the same data
+        h.put("data_fingerprint", data.fingerprint()); // and other data at the same path is not
         h.put("attention", p.mode().cliName());
         h.put("group_size", p.groupSize());
         h.put("sink_tokens", p.sinkTokens());

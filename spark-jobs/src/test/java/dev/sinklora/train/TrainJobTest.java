@@ -118,6 +118,39 @@ class TrainJobTest {
     }
 
     @Test
+    void withOneWorkerTheAdapterDoesNotDependOnTheAveragingFrequency() throws Exception {
+        // one worker: averaging is the identity, so rounds of 2 or 8 steps must train the same adapter, with the
+        // warmup running on across rounds (the workers once restarted it every round)
+        List<LoraAdapter> adapters = new ArrayList<>();
+        for (int f : new int[]{2, 8}) {
+            Path out = tmp.resolve("run-freq-" + f);
+            TrainOptions b = options(out, AttentionMode.SF, 8, 8, false);
+            TrainJob.run(SparkTestSession.get(), new TrainOptions(b.base(), b.data(), b.out(), b.attention(), b.seqLen(),
+                    b.groupSize(), b.sinkTokens(), b.ropeFactor(), b.lora(), b.learningRate(), 4, 0.0, 8, null, 1, f, 1,
+                    8, false, false, b.seed()));
+            adapters.add(PeftAdapterIO.read(out.resolve("final")));
+            if (f == 2) {
+                // metrics.jsonl reports the rate the worker applied at each round's last step: warmup over 4 steps
+                List<String> lines = Files.readAllLines(out.resolve(TrainJob.METRICS_FILE));
+                double[] expected = {0.5, 1, 1, 1};
+                for (int i = 0; i < 4; i++) {
+                    var m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(i));
+                    assertEquals(expected[i] * b.learningRate(), m.get("learning_rate").asDouble(), 1e-12, lines.get(i));
+                }
+            }
+        }
+        LoraAdapter a = adapters.get(0);
+        LoraAdapter b = adapters.get(1);
+        for (Map.Entry<String, LoraModule> e : a.modules().entrySet()) {
+            assertArrayEquals(e.getValue().a().data().asFloat(), b.modules().get(e.getKey()).a().data().asFloat(), 1e-6f);
+            assertArrayEquals(e.getValue().b().data().asFloat(), b.modules().get(e.getKey()).b().data().asFloat(), 1e-6f);
+        }
+        for (String extra : a.extras().keySet()) {
+            assertArrayEquals(a.extras().get(extra).data().asFloat(), b.extras().get(extra).data().asFloat(), 1e-6f, extra);
+        }
+    }
+
+    @Test
     void attentionSettingsReachTheLayers() throws Exception {
         // minibatches of 2 sequences here (the other tests use 1)
         TrainJob.Result s2 = TrainJob.run(SparkTestSession.get(), options(tmp.resolve("run-s2"), AttentionMode.S2, 2, 2, false, 2));
@@ -136,6 +169,43 @@ class TrainJobTest {
         var e = assertThrows(dev.sinklora.model.BadInputException.class,
                 () -> TrainJob.run(SparkTestSession.get(), options(out, AttentionMode.SF, 2, 2, false)));
         assertTrue(e.getMessage().contains("--resume") && e.getMessage().contains("--overwrite"), e.getMessage());
+    }
+
+    @Test
+    void moreWorkersThanTaskSlotsAreRefusedBeforeAnythingRuns() {
+        Path out = tmp.resolve("run-1000");
+        TrainOptions b = options(out, AttentionMode.SF, 2, 2, false);
+        TrainOptions many = new TrainOptions(b.base(), b.data(), b.out(), b.attention(), b.seqLen(), b.groupSize(),
+                b.sinkTokens(), b.ropeFactor(), b.lora(), b.learningRate(), 0, 0.0, 2, null, 1, 2, 1000, 2, false, false,
+                b.seed());
+        var e = assertThrows(dev.sinklora.model.BadInputException.class,
+                () -> TrainJob.run(SparkTestSession.get(), many));
+        assertTrue(e.getMessage().startsWith("--workers 1000: this Spark application has 2 task slots"), e.getMessage());
+        assertTrue(Files.notExists(out.resolve(TrainJob.METRICS_FILE)), "nothing trained");
+    }
+
+    @Test
+    void resumeKnowsTheDataByWhatItIsNotHowItIsSpelled() throws Exception {
+        Path copy = tmp.resolve("corpus-copy");
+        org.apache.commons.io.FileUtils.copyDirectory(data.toFile(), copy.toFile());
+        Path out = tmp.resolve("run-data");
+        TrainOptions b = options(out, AttentionMode.SF, 2, 2, false);
+        TrainJob.run(SparkTestSession.get(), withData(b, copy.toString(), 2, false));
+        // the same data as a file: URI: accepted
+        TrainJob.Result r = TrainJob.run(SparkTestSession.get(), withData(b, copy.toUri().toString(), 4, true));
+        assertEquals(4, r.steps());
+        assertTrue(Files.exists(out.resolve("step-000004")), "resumed to step 4");
+        // other data at the same path: refused
+        Files.writeString(copy.resolve("manifest.json"), "{\"seq_len\": " + SEQ + ", \"documents\": 17}");
+        var e = assertThrows(dev.sinklora.model.BadInputException.class,
+                () -> TrainJob.run(SparkTestSession.get(), withData(b, copy.toString(), 6, true)));
+        assertTrue(e.getMessage().startsWith("--resume: data_fingerprint is"), e.getMessage());
+    }
+
+    static TrainOptions withData(TrainOptions b, String data, int maxSteps, boolean resume) {
+        return new TrainOptions(b.base(), data, b.out(), b.attention(), b.seqLen(), b.groupSize(), b.sinkTokens(),
+                b.ropeFactor(), b.lora(), b.learningRate(), b.warmupSteps(), 0.0, maxSteps, null, b.batchSize(),
+                b.averagingFrequency(), b.workers(), 2, resume, false, b.seed());
     }
 
     @Test
