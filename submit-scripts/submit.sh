@@ -95,6 +95,13 @@ if [[ -n "$s3a_packages" && " $* " == *s3a://* ]]; then
   extra+=(--packages "$s3a_packages")
 fi
 
+# Credentials belong in the environment, an instance role or a credential provider file, not on the
+# spark-submit command line, which ps and crash dumps show (README: "S3 credentials").
+if [[ "${SPARK_SUBMIT_ARGS:-}" =~ (secret\.key|access\.key|session\.token|[Pp]assword)= ]]; then
+  echo "$command_name: warning: SPARK_SUBMIT_ARGS holds a credential (${BASH_REMATCH[1]}=...): it will be visible on" \
+    "the command line (ps, hs_err_pid*.log); use an instance role or hadoop.security.credential.provider.path" >&2
+fi
+
 # What the job asks each node for (a setting the properties leave out has Spark's default).
 asked() { local v; v="$(setting "$1")"; echo "${v:-default}"; }
 gpus="$(setting spark.executor.resource.gpu.amount)"

@@ -213,11 +213,11 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         }
         double[] fullY = new double[budgets.length];
         Arrays.fill(fullY, full);
-        panels.add(new LinePlot.Panel(name + " (prompt " + nllPrompt + ")", "KV budget (fraction of prompt)",
+        panels.add(new LinePlot.Panel(name + " (prompt " + nllPrompt + ")", "KV budget (share of the prompt)",
                 "mean continuation NLL (nats)", List.of(
                 new LinePlot.Series("h2o", budgets, h2oY, new Color(200, 60, 40), false),
                 new LinePlot.Series("sink", budgets, sinkY, new Color(40, 90, 200), false),
-                new LinePlot.Series("full", budgets, fullY, Color.DARK_GRAY, true))));
+                new LinePlot.Series("full", budgets, fullY, Color.DARK_GRAY, true)), LinePlot.XFormat.PERCENT));
         return o;
     }
 

@@ -94,8 +94,8 @@ public final class BenchPrepCommand implements Callable<Integer> {
             double one = 0;
             for (int c : cores) {
                 double secs = runJob(corpus, c);
-                CorpusManifest m = CorpusManifest.fromJson(Files.readAllBytes(workDir.resolve("out-local-" + c)
-                        .resolve("manifest.json")));
+                java.nio.file.Path manifest = workDir.resolve("out-local-" + c).resolve("manifest.json");
+                CorpusManifest m = CorpusManifest.fromJson(Files.readAllBytes(manifest), manifest.toString());
                 double rate = m.tokens() / secs;
                 if (c == cores.get(0)) {
                     one = rate;

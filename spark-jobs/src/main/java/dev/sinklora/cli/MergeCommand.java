@@ -57,7 +57,7 @@ public final class MergeCommand implements Callable<Integer> {
             description = "largest safetensors shard, e.g. 500MB, 5GB, 4GiB (default: ${DEFAULT-VALUE})")
     String maxShardSize;
 
-    @Option(names = "--overwrite", description = "replace an existing output directory (default: refuse)")
+    @Option(names = "--overwrite", description = "replace an existing output directory (default: refuse, unless it is empty)")
     boolean overwrite;
 
     @Option(names = "--rope-factor", paramLabel = "F",

@@ -13,6 +13,7 @@ import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.eval.DepthBuckets;
 import dev.sinklora.model.eval.PasskeyPromptBuilder;
 import dev.sinklora.model.eval.PasskeyTrial;
+import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.tokenizer.HfTokenizer;
 import dev.sinklora.prep.io.DataPaths;
 import dev.sinklora.prep.spark.TokenizerFiles;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,6 +102,7 @@ public final class PasskeyCommand implements Callable<Integer> {
         EvalModelSpec spec = run.modelSpec(conf);
         EvalModelSpec.Info info = spec.describe(conf);
         Path heatmapPath = DataPaths.qualify(heatmap, conf, "--heatmap");
+        DataPaths.checkCreatable(heatmapPath, conf, "--heatmap");
         TokenizerFiles files = TokenizerFiles.load(tokenizer, conf);
         List<PasskeyTrial> all = new ArrayList<>();
         PrintStream out = System.out;
@@ -120,11 +123,6 @@ public final class PasskeyCommand implements Callable<Integer> {
             List<PasskeyJob.Generated> generated = PasskeyJob.run(session.get(), all,
                     new ModelDecoderFactory(spec, att, new HadoopConf(conf)));
             PasskeyReport report = PasskeyReport.grade(all, generated, tok::decode, buckets);
-
-            byte[] png = PasskeyHeatMap.png(report, "passkey retrieval: " + lastName(spec.adapterUri() != null
-                    ? spec.adapterUri() : spec.baseUri()) + String.format(Locale.ROOT, " (RoPE x%s, %s)",
-                    info.ropeFactor(), run.attention));
-            DataPaths.writeAll(heatmapPath, png, conf);
 
             out.printf(Locale.ROOT, "%-8s %8s %8s %10s   %s%n", "length", "prompt", "trials", "accuracy", "by depth");
             for (int n : report.lengths()) {
@@ -156,16 +154,27 @@ public final class PasskeyCommand implements Callable<Integer> {
             json.put("heatmap", heatmapPath.toString());
             json.put("seconds", (System.nanoTime() - t0) / 1e9);
             out.println(JSON.writeValueAsString(json));
+            out.flush();
+            // the plot last: the results above are printed even if it cannot be written
+            byte[] png = PasskeyHeatMap.png(report, "passkey retrieval: " + lastName(spec.adapterUri() != null
+                    ? spec.adapterUri() : spec.baseUri()) + String.format(Locale.ROOT, " (RoPE x%s, %s)",
+                    info.ropeFactor(), run.attention));
+            try {
+                DataPaths.writeAll(heatmapPath, png, conf);
+            } catch (IOException e) {
+                throw new BadInputException("--heatmap " + heatmapPath + ": cannot write the heat map ("
+                        + e.getMessage() + "); the results above are complete");
+            }
         }
         return 0;
     }
 
     private static void checkVocabulary(PasskeyTrial t, int vocabSize, String tokenizerPath) {
-        for (int id : t.promptIds()) {
-            if (id < 0 || id >= vocabSize) {
-                throw new BadInputException("--tokenizer " + tokenizerPath + " gives token id " + id
-                        + ", outside --model's vocabulary [0, " + vocabSize + ") (is it the model's tokenizer?)");
-            }
+        try {
+            LlamaModel.validateTokens(t.promptIds(), t.promptIds().length, vocabSize);
+        } catch (BadInputException e) {
+            throw new BadInputException("--tokenizer " + tokenizerPath + ": the length-" + t.length() + " prompt's "
+                    + e.getMessage() + " of --model (is it the model's tokenizer?)");
         }
     }
 

@@ -66,10 +66,12 @@ public final class PrepCorpusCommand implements Callable<Integer> {
                     + "real) or drop its tokens.")
     String lastRow;
 
-    @Option(names = "--overwrite", description = "Replace a finished output (at commit time; a failed run keeps the old one).")
+    @Option(names = "--overwrite", description = "Replace a finished output of prep-corpus/prep-sft (at commit time; a failed run keeps the old "
+                    + "one). A folder without such a manifest is never deleted.")
     boolean overwrite;
 
-    @Option(names = "--skip-if-done", description = "Do nothing if OUT already holds a finished output (for schedules).")
+    @Option(names = "--skip-if-done", description = "Do nothing if OUT already holds a finished output made with the same options (for "
+                    + "schedules); one made with other options is refused.")
     boolean skipIfDone;
 
     @Option(names = "--shard-mb", paramLabel = "MB", defaultValue = "128", description = "Target Parquet shard size.")

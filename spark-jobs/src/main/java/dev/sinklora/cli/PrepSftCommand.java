@@ -65,10 +65,12 @@ public final class PrepSftCommand implements Callable<Integer> {
             description = "Fail (commit nothing) when more than this fraction of records is rejected.")
     double maxRejectedFraction;
 
-    @Option(names = "--overwrite", description = "Replace a finished output (at commit time).")
+    @Option(names = "--overwrite", description = "Replace a finished output of prep-corpus/prep-sft (at commit time). A folder without such a "
+                    + "manifest is never deleted.")
     boolean overwrite;
 
-    @Option(names = "--skip-if-done", description = "Do nothing if OUT already holds a finished output.")
+    @Option(names = "--skip-if-done", description = "Do nothing if OUT already holds a finished output made with the same options; one made "
+                    + "with other options is refused.")
     boolean skipIfDone;
 
     @Option(names = "--shard-mb", paramLabel = "MB", defaultValue = "128", description = "Target Parquet shard size.")

@@ -14,7 +14,7 @@ import java.util.Locale;
 /**
  * The passkey heat map as PNG bytes, drawn headless with java.awt: one column per length, one row per depth bucket
  * (shallowest at the top), each cell coloured from red (accuracy 0) through yellow to green (1) and labelled with
- * its accuracy; grey for a cell without trials.
+ * its accuracy and correct/trials; grey for a cell without trials. The image is wide enough for its title.
  */
 public final class PasskeyHeatMap {
 
@@ -38,13 +38,16 @@ public final class PasskeyHeatMap {
         int rows = report.buckets().count();
         int w = LEFT + cols * CELL_W + RIGHT;
         int h = TOP + rows * CELL_H + BOTTOM;
-        BufferedImage img = new BufferedImage(Math.max(w, 360), h, BufferedImage.TYPE_INT_RGB);
+        Font titleFont = new Font(Font.SANS_SERIF, Font.BOLD, 14);
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        int titleWidth = probe.createGraphics().getFontMetrics(titleFont).stringWidth(title);
+        BufferedImage img = new BufferedImage(Math.max(Math.max(w, 360), titleWidth + 20), h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, img.getWidth(), h);
         g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        g.setFont(titleFont);
         g.drawString(title, 10, 22);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         g.drawString("key depth", 10, TOP - 8);
@@ -61,7 +64,8 @@ public final class PasskeyHeatMap {
                 g.setColor(Color.WHITE);
                 g.drawRect(x, y, CELL_W, CELL_H);
                 String label = cell.trials() == 0 ? "n/a"
-                        : String.format(Locale.ROOT, "%.2f (%d)", cell.accuracy(), cell.trials());
+                        : String.format(Locale.ROOT, "%.0f%% (%d/%d)", 100 * cell.accuracy(), cell.correct(),
+                        cell.trials());
                 g.setColor(Color.BLACK);
                 g.drawString(label, x + (CELL_W - fm.stringWidth(label)) / 2, y + CELL_H / 2 + 5);
             }

@@ -1,10 +1,11 @@
 package dev.sinklora.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.JsonFiles;
 import dev.sinklora.model.io.ModelDirectory;
+import dev.sinklora.model.llama.LlamaModel;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.sql.Dataset;
@@ -53,7 +54,7 @@ public record TokenStream(int[] tokens, long rows, int files, String where) {
             throw new BadInputException("--data " + data.describe() + ": no " + MANIFEST
                     + " (is it the output of prep-corpus, and did it finish?)");
         }
-        JsonNode manifest = new ObjectMapper().readTree(data.readAll(MANIFEST));
+        JsonNode manifest = JsonFiles.parseObject(data.readAll(MANIFEST), data.describe(MANIFEST));
         if (manifest.has("max_len") || manifest.has("prompt_tokens")) {
             throw new BadInputException("--data " + data.describe() + ": is prep-sft output (examples, not a token "
                     + "stream); eval-ppl needs the output of prep-corpus");
@@ -96,12 +97,11 @@ public record TokenStream(int[] tokens, long rows, int files, String where) {
         int[] tokens = new int[(int) total];
         int at = 0;
         for (Piece p : pieces) {
-            for (int id : p.ids()) {
-                if (id < 0 || id >= vocabSize) {
-                    throw new BadInputException(dir.describe() + "/" + p.file() + ": row " + p.row() + " has token id "
-                            + id + ", outside the model's vocabulary [0, " + vocabSize + ") (was the data tokenized "
-                            + "with this model's tokenizer?)");
-                }
+            try {
+                LlamaModel.validateTokens(p.ids(), p.ids().length, vocabSize);
+            } catch (BadInputException e) {
+                throw new BadInputException(dir.describe() + "/" + p.file() + ": row " + p.row() + ": "
+                        + e.getMessage() + " of --model (was the data tokenized with this model's tokenizer?)");
             }
             System.arraycopy(p.ids(), 0, tokens, at, p.ids().length);
             at += p.ids().length;

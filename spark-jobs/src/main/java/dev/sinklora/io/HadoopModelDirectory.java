@@ -129,6 +129,32 @@ public final class HadoopModelDirectory implements ModelDirectory {
     }
 
     @Override
+    public void createDirectories() throws IOException {
+        Path existing = null;
+        for (Path p = path; p != null && existing == null; p = p.getParent()) {
+            FileStatus s = status(p);
+            if (s != null) {
+                if (!s.isDirectory()) {
+                    throw new IOException(p + " is a file, not a directory");
+                }
+                existing = p;
+            }
+        }
+        if (existing == path) {
+            return;
+        }
+        boolean made;
+        try {
+            made = fs.mkdirs(path);
+        } catch (IOException e) {
+            throw new IOException("cannot create directories in " + existing + " (" + e.getMessage() + ")", e);
+        }
+        if (!made) {
+            throw new IOException("cannot create directories in " + existing + " (is it writable?)");
+        }
+    }
+
+    @Override
     public void deleteRecursively() throws IOException {
         if (status(path) != null) {
             fs.delete(path, true);

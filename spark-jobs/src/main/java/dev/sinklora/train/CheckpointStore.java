@@ -1,5 +1,6 @@
 package dev.sinklora.train;
 
+import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.io.ModelDirectory;
 import dev.sinklora.model.io.safetensors.DType;
 import dev.sinklora.model.io.safetensors.SafetensorsFile;
@@ -71,8 +72,13 @@ public final class CheckpointStore {
 
     /** The newest complete {@code step-*} checkpoint, if any. */
     public Optional<String> latestStep() throws IOException {
+        return completeSteps().stream().max(String::compareTo);
+    }
+
+    /** The {@code step-*} checkpoints that were renamed into place whole, in step order. */
+    private List<String> completeSteps() throws IOException {
         if (!out.exists()) {
-            return Optional.empty();
+            return List.of();
         }
         return out.listDirectories().stream()
                 .filter(d -> d.matches("step-\\d{6,}"))
@@ -83,10 +89,30 @@ public final class CheckpointStore {
                         throw new java.io.UncheckedIOException(e);
                     }
                 })
-                .max(String::compareTo);
+                .sorted()
+                .toList();
     }
 
+    /**
+     * Loads checkpoint {@code name}.
+     *
+     * @throws BadInputException if it is unreadable (damaged after it was written), naming the file and the previous
+     *     complete checkpoint to resume from instead
+     */
     public Saved load(String name) throws IOException {
+        try {
+            return read(name);
+        } catch (BadInputException | java.io.FileNotFoundException e) { // not a transient read error: that is rethrown
+            String previous = completeSteps().stream().filter(s -> s.compareTo(name) < 0).reduce((a, b) -> b)
+                    .orElse(null);
+            throw new BadInputException("checkpoint " + name + " is damaged: " + e.getMessage()
+                    + (previous == null ? "; there is no earlier complete checkpoint"
+                    : "; the previous complete checkpoint is " + out.child(previous).describe() + ": move "
+                    + name + " aside and --resume again to continue from it"), e);
+        }
+    }
+
+    private Saved read(String name) throws IOException {
         ModelDirectory dir = out.child(name);
         TrainerState state = TrainerState.parse(dir.readAll(TrainerState.FILE_NAME), dir.describe(TrainerState.FILE_NAME));
         LoraAdapter adapter = PeftAdapterIO.read(dir);

@@ -88,14 +88,17 @@ public final class TrainJob {
             throw new BadInputException("--trainable embed: " + baseUri + " ties lm_head to the embedding"
                     + " (tie_word_embeddings); training the input embedding alone would untie them");
         }
-        DataInfo data = DataInfo.read(HadoopModelDirectory.of(o.data(), conf));
+        DataInfo data = DataInfo.read(HadoopModelDirectory.of(o.data(), conf), c);
         int seqLen = o.seqLen() != null ? o.seqLen() : data.seqLen();
         double ropeFactor = o.ropeFactor() != null ? o.ropeFactor() : defaultRopeFactor(c, seqLen);
         AttentionPattern pattern = AttentionPattern.of(o.attention(), seqLen, o.groupSize(), o.sinkTokens());
         int workers = workers(o, sc);
         int perRound = workers * o.averagingFrequency();
 
-        TrainingExamples examples = TrainingExamples.load(spark, data.trainUri(), seqLen, o.batchSize(), o.seed());
+        TrainingExamples examples = TrainingExamples.load(spark, data, seqLen, o.batchSize(), o.seed());
+        if (o.overwrite() && !o.resume()) {
+            outDir.deleteRecursively(); // only once the data passed its checks: a refused run loses nothing
+        }
         long rounds = o.maxSteps() != null
                 ? ceilDiv(o.maxSteps(), o.averagingFrequency())
                 : ceilDiv((o.epochs() == null ? 1 : o.epochs()) * examples.batchCount(), perRound);
@@ -226,7 +229,6 @@ public final class TrainJob {
                 throw new BadInputException(outDir.describe() + " already exists; use --resume to continue it or"
                         + " --overwrite to replace it");
             }
-            outDir.deleteRecursively();
         }
         return null;
     }

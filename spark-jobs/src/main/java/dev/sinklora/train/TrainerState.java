@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.JsonFiles;
 
 import java.io.IOException;
 
@@ -42,13 +43,15 @@ public record TrainerState(long step, long round, long tokensSeen, double loss, 
     }
 
     public static TrainerState parse(byte[] json, String source) {
-        try {
-            JsonNode n = JSON.readTree(json);
-            return new TrainerState(n.get("step").asLong(), n.get("round").asLong(), n.get("tokens_seen").asLong(),
-                    n.get("loss").asDouble(), n.get("elapsed_seconds").asDouble(), n.get("iteration").asInt(),
-                    n.get("epoch").asInt(), n.get("hyperparameters"));
-        } catch (IOException | NullPointerException e) {
-            throw new BadInputException(source + ": not a valid " + FILE_NAME + " (" + e.getMessage() + ")", e);
+        JsonNode n = JsonFiles.parseObject(json, source);
+        for (String field : new String[]{"step", "round", "tokens_seen", "loss", "elapsed_seconds", "iteration",
+                "epoch", "hyperparameters"}) {
+            if (!n.hasNonNull(field)) {
+                throw new BadInputException(source + ": not a valid " + FILE_NAME + " (no '" + field + "')");
+            }
         }
+        return new TrainerState(n.get("step").asLong(), n.get("round").asLong(), n.get("tokens_seen").asLong(),
+                n.get("loss").asDouble(), n.get("elapsed_seconds").asDouble(), n.get("iteration").asInt(),
+                n.get("epoch").asInt(), n.get("hyperparameters"));
     }
 }

@@ -1,6 +1,7 @@
 package dev.sinklora.train;
 
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.llama.LlamaModel;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -16,6 +17,9 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 /**
  * Training examples from prep-corpus or prep-sft shards, as fixed-size minibatches in a
@@ -48,8 +52,13 @@ public final class TrainingExamples implements Serializable {
         this.batchSize = batchSize;
     }
 
-    /** Reads {@code dataUri/train}, shuffles by content hash with {@code seed}, and cuts minibatches. */
-    public static TrainingExamples load(SparkSession spark, String splitUri, int seqLen, int batchSize, long seed) {
+    /**
+     * Reads the train split of {@code data}, checks every row (length, and every id and label inside the base's
+     * vocabulary, naming shard file, row and id), shuffles by content hash with {@code seed}, and cuts minibatches.
+     */
+    public static TrainingExamples load(SparkSession spark, DataInfo data, int seqLen, int batchSize, long seed) {
+        String splitUri = data.trainUri();
+        int vocabSize = data.vocabSize();
         Dataset<Row> df;
         try {
             df = spark.read().parquet(splitUri);
@@ -63,7 +72,11 @@ public final class TrainingExamples implements Serializable {
         }
         boolean sft = cols.contains("labels");
         boolean hasLength = cols.contains("length");
-        JavaRDD<Example> examples = df.javaRDD().map(row -> toExample(row, sft, hasLength, seqLen, seed, splitUri));
+        Dataset<Row> located = df.select(col("input_ids"), sft ? col("labels") : lit(null).as("labels"),
+                hasLength ? col("length") : lit(-1).as("length"), col("_metadata.file_name").as("file"),
+                col("_metadata.row_index").as("row"));
+        JavaRDD<Example> examples = located.javaRDD()
+                .map(row -> toExample(row, sft, seqLen, vocabSize, seed, splitUri));
         // kept while the batches are cut: zipWithIndex, count and the grouping would each re-read and re-sort
         JavaRDD<Example> ordered = examples.sortBy(Example::order, true, examples.getNumPartitions())
                 .persist(StorageLevel.MEMORY_AND_DISK());
@@ -82,11 +95,18 @@ public final class TrainingExamples implements Serializable {
         return new TrainingExamples(batches, batchCount, exampleCount, batchSize);
     }
 
-    static Example toExample(Row row, boolean sft, boolean hasLength, int seqLen, long seed, String where) {
-        List<Integer> idList = row.getList(row.fieldIndex("input_ids"));
+    /**
+     * One row (columns {@code input_ids, labels|null, length|-1, file, row}) as an example.
+     *
+     * @throws BadInputException naming the shard file and row, for a row of the wrong length or with an id (or SFT
+     *     label) outside {@code [0, vocabSize)}: ids index the embedding table natively, unchecked
+     */
+    static Example toExample(Row row, boolean sft, int seqLen, int vocabSize, long seed, String where) {
+        String at = where + "/" + row.getString(3) + ": row " + row.getLong(4);
+        List<Integer> idList = row.getList(0);
         int n = idList.size();
         if (n > seqLen || (!sft && n != seqLen)) {
-            throw new BadInputException(where + ": a row has " + n + " tokens but training uses --seq-len "
+            throw new BadInputException(at + " has " + n + " tokens but training uses --seq-len "
                     + seqLen + (sft ? " (re-run prep-sft with --max-len " + seqLen + ")"
                     : " (re-run prep-corpus with --seq-len " + seqLen + ")"));
         }
@@ -96,13 +116,17 @@ public final class TrainingExamples implements Serializable {
         for (int i = 0; i < n; i++) {
             ids[i] = idList.get(i);
         }
+        checkIds(ids, n, vocabSize, at, "input_ids");
         if (sft) {
-            List<Integer> labels = row.getList(row.fieldIndex("labels"));
+            List<Integer> labels = row.getList(1);
+            int[] next = new int[Math.max(0, n - 1)];
             for (int t = 0; t + 1 < n; t++) {
                 targets[t] = labels.get(t + 1);
+                next[t] = targets[t] == SinkLoraLayer.IGNORE ? 0 : targets[t];
             }
+            checkIds(next, next.length, vocabSize, at, "labels (other than " + SinkLoraLayer.IGNORE + ")");
         } else {
-            int length = hasLength ? row.getInt(row.fieldIndex("length")) : n;
+            int length = row.getInt(2) < 0 ? n : row.getInt(2);
             for (int t = 0; t + 1 < length; t++) {
                 targets[t] = ids[t + 1];
             }
@@ -115,6 +139,15 @@ public final class TrainingExamples implements Serializable {
             h = (h ^ t) * 0x100000001B3L;
         }
         return new Example(h, ids, targets);
+    }
+
+    private static void checkIds(int[] ids, int n, int vocabSize, String at, String column) {
+        try {
+            LlamaModel.validateTokens(ids, n, vocabSize);
+        } catch (BadInputException e) {
+            throw new BadInputException(at + ": " + column + ": " + e.getMessage() + " of --base (was the data "
+                    + "tokenized with the base's tokenizer?)");
+        }
     }
 
     private static DataSet toDataSet(Iterable<Example> examples, int batchSize, int seqLen) {

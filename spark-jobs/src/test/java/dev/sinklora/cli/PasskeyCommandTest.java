@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,7 +82,8 @@ class PasskeyCommandTest {
 
         CliRunner.Result vocab = fails("passkey", "--model", model, "--tokenizer", TestTokenizers.llama2().toString(),
                 "--lengths", "300", "--heatmap", heat);
-        assertTrue(vocab.err().contains("outside --model's vocabulary [0, 256) (is it the model's tokenizer?)"),
+        assertTrue(vocab.err().matches("(?s).*the length-300 prompt's token id \\d+ at position \\d+ is outside the "
+                        + "vocabulary \\[0, 256\\) of --model \\(is it the model's tokenizer\\?\\).*"),
                 vocab.err());
 
         CliRunner.Result trials = fails("passkey", "--model", model, "--tokenizer", charTokenizer.toString(),
@@ -92,5 +94,29 @@ class PasskeyCommandTest {
                 tmp.resolve("missing.json").toString(), "--lengths", "300", "--heatmap", heat);
         assertTrue(tokenizer.err().contains("--tokenizer"), tokenizer.err());
         assertTrue(Files.notExists(tmp.resolve("bad.png")), "no heat map from a failed run");
+    }
+
+    @Test
+    void aHeatMapUnderAFileFailsBeforeAnyTrialRuns() throws Exception {
+        Path file = Files.writeString(tmp.resolve("results.txt"), "keep me");
+        CliRunner.Result r = fails("passkey", "--model", ModelFixtures.tinyBase().toString(), "--tokenizer",
+                charTokenizer.toString(), "--lengths", "300", "--trials", "1", "--heatmap",
+                file.resolve("heat.png").toString());
+        assertTrue(r.err().contains("--heatmap file:" + file.resolve("heat.png") + ": cannot be created, file:" + file
+                + " is a file, not a folder"), r.err());
+        assertEquals("", r.out(), "nothing ran");
+        assertEquals("keep me", Files.readString(file));
+    }
+
+    @Test
+    void aHeatMapThatCannotBeWrittenKeepsTheResultsPrinted() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("a-folder.png"));
+        CliRunner.Result r = fails("passkey", "--model", ModelFixtures.tinyBase().toString(), "--tokenizer",
+                charTokenizer.toString(), "--lengths", "300", "--trials", "1", "--heatmap", dir.toString());
+        assertTrue(r.err().contains("--heatmap file:" + dir + ": cannot write the heat map (")
+                && r.err().contains("); the results above are complete"), r.err());
+        JsonNode results = JSON.readTree(r.lastLine());
+        assertEquals(1, results.get("results").get(0).get("trials").asInt(), r.out());
+        assertEquals(List.of(), dev.sinklora.testing.BadModels.listing(dir));
     }
 }

@@ -49,7 +49,8 @@ class EvalTokenStreamTest {
 
         var vocab = assertThrows(BadInputException.class,
                 () -> TokenStream.read(SparkTestSession.get(), data.toString(), "validation", 100));
-        assertTrue(vocab.getMessage().contains("outside the model's vocabulary [0, 100)"), vocab.getMessage());
+        assertTrue(vocab.getMessage().matches(".*/validation/[^ ]+\\.parquet: row \\d+: token id \\d+ at position \\d+ is "
+                + "outside the vocabulary \\[0, 100\\) of --model .*"), vocab.getMessage());
 
         Path noManifest = tmp.resolve("unfinished");
         Files.createDirectories(noManifest.resolve("validation"));

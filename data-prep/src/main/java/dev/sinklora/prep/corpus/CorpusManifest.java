@@ -1,6 +1,8 @@
 package dev.sinklora.prep.corpus;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sinklora.model.io.JsonFiles;
 import dev.sinklora.prep.TokenizerInfo;
 import dev.sinklora.prep.record.Json;
 import dev.sinklora.prep.spark.ShardFile;
@@ -14,13 +16,16 @@ import java.util.Map;
  * {@code OUT/manifest.json} of prep-corpus, written last (its presence marks a finished output).
  * Counts: {@code records_read = documents + rejected}; {@code tokens} are the documents' own
  * tokens (no BOS/EOS, no padding); {@code sequences} are rows. {@code splits} holds the same counts
- * per dataset split ("train", "validation") with its shard files.
+ * per dataset split ("train", "validation") with its shard files. {@code options} are the
+ * output-shaping options by CLI name ({@link PrepCorpusOptions#fingerprint}), compared by
+ * {@code --skip-if-done}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CorpusManifest(
         String format,
         int formatVersion,
         String createdAt,
+        Map<String, String> options,
         List<String> inputs,
         int inputFiles,
         long inputBytes,
@@ -64,11 +69,12 @@ public record CorpusManifest(
         }
     }
 
-    public static CorpusManifest fromJson(byte[] json) {
+    /** Parses a manifest; {@code source} names the file in messages. */
+    public static CorpusManifest fromJson(byte[] json, String source) {
         try {
-            return Json.MANIFEST.readValue(json, CorpusManifest.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading a prep-corpus manifest: " + e.getMessage(), e);
+            return Json.MANIFEST.treeToValue(JsonFiles.parseObject(json, source), CorpusManifest.class);
+        } catch (JsonProcessingException e) {
+            throw JsonFiles.invalid(source + " (a prep-corpus manifest)", e);
         }
     }
 }

@@ -93,16 +93,18 @@ public final class PrepCorpusJob {
 
     private CorpusManifest execute() {
         long t0 = System.nanoTime();
-        StagedOutput out = StagedOutput.open(o.out(), o.overwrite(), o.skipIfDone(), conf);
+        TokenizerFiles tf = TokenizerFiles.load(o.tokenizer(), conf);
+        Map<String, String> fingerprint = o.fingerprint(conf, tf.sha256());
+        StagedOutput out = StagedOutput.open(o.out(), o.overwrite(), o.skipIfDone(), fingerprint, conf);
         if (out.alreadyDone()) {
-            LOG.info("prep-corpus: {} is already finished; nothing to do (--skip-if-done)", out.finalPath());
+            LOG.info("prep-corpus: {} is already finished with the same options; nothing to do (--skip-if-done)",
+                    out.finalPath());
             try {
-                return CorpusManifest.fromJson(DataPaths.readAll(out.manifestPath(), conf));
+                return CorpusManifest.fromJson(DataPaths.readAll(out.manifestPath(), conf), out.manifestPath().toString());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        TokenizerFiles tf = TokenizerFiles.load(o.tokenizer(), conf);
         TokenizerInfo tokenizer;
         try (HfTokenizer t = tf.open()) {
             tokenizer = TokenizerInfo.of(t);
@@ -148,6 +150,7 @@ public final class PrepCorpusJob {
             RejectedSink.write(spark, items.filter(i -> i.kind == CorpusItem.Kind.REJECTED).map(i -> i.rejected),
                     total.rejected, lineOffsets(splits, stats), splits, rejectedDir, conf);
             if (total.rejected > o.maxRejectedFraction() * records) {
+                out.keepStaging(); // the message points the user at the rejected records there
                 throw new BadInputException(String.format("%d of %d records rejected (%.2f%%), more than "
                                 + "--max-rejected-fraction %s; by reason: %s; the rejected records (with file, line "
                                 + "and reason) are in %s", total.rejected, records, 100.0 * total.rejected / records,
@@ -159,7 +162,7 @@ public final class PrepCorpusJob {
             }
             long sequences = perSplit.values().stream().mapToLong(CorpusManifest.SplitManifest::sequences).sum();
             CorpusManifest manifest = new CorpusManifest(CorpusManifest.FORMAT, 1, Instant.now().toString(),
-                    o.inputs(), files.size(), inputBytes, o.textField(), o.seqLen(), o.seed(), o.valFraction(),
+                    fingerprint, o.inputs(), files.size(), inputBytes, o.textField(), o.seqLen(), o.seed(), o.valFraction(),
                     tokenizer, new CorpusManifest.Packing(tokenizer.bosId() != null, true,
                     o.lastRow().name().toLowerCase(java.util.Locale.ROOT), padId,
                     "input_ids: array<int32>[seq_len], doc_starts: array<int32>, length: int32"),
@@ -171,6 +174,9 @@ public final class PrepCorpusJob {
                     records, manifest.documents(), total.rejected, manifest.tokens(), sequences,
                     perSplit.get("train").sequences(), perSplit.get("validation").sequences(), out.finalPath());
             return manifest;
+        } catch (Exception e) { // Spark's checked SparkException too (rethrown as is)
+            out.discard();
+            throw e;
         } finally {
             items.unpersist(false);
             jsc.setJobDescription(null);

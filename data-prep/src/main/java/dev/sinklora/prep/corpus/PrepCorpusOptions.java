@@ -2,8 +2,11 @@ package dev.sinklora.prep.corpus;
 
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.prep.io.InputFormat;
+import dev.sinklora.prep.io.StagedOutput;
+import org.apache.hadoop.conf.Configuration;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Options of {@code sinklora prep-corpus}, validated at construction; messages name the CLI option.
@@ -111,6 +114,22 @@ public record PrepCorpusOptions(List<String> inputs, String tokenizer, int seqLe
     public PrepCorpusOptions withShardBytes(long b) {
         return new PrepCorpusOptions(inputs, tokenizer, seqLen, out, valFraction, seed, textField, format,
                 maxRejectedFraction, overwrite, skipIfDone, lastRow, maxSplitBytes, b);
+    }
+
+    /**
+     * What shapes the output, by CLI option, as the manifest records it for {@code --skip-if-done}
+     * ({@link StagedOutput#fingerprint}, then this job's options).
+     */
+    public Map<String, String> fingerprint(Configuration conf, String tokenizerSha256) {
+        Map<String, String> f = StagedOutput.fingerprint(inputs, tokenizerSha256, conf);
+        f.put("--seq-len", Integer.toString(seqLen));
+        f.put("--val-fraction", Double.toString(valFraction));
+        f.put("--seed", Long.toString(seed));
+        f.put("--text-field", textField);
+        f.put("--format", format == null ? "auto" : format.name().toLowerCase(java.util.Locale.ROOT));
+        f.put("--last-row", lastRow.name().toLowerCase(java.util.Locale.ROOT));
+        f.put("--shard-mb", Long.toString(shardBytes >> 20));
+        return f;
     }
 
     private static void require(String value, String option) {

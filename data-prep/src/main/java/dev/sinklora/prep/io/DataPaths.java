@@ -5,6 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
@@ -31,6 +32,27 @@ public final class DataPaths {
         }
     }
 
+    /**
+     * Fails fast when {@code p} could not be created because a path above it is a file (checked before a job runs,
+     * so its results are not lost at the end).
+     */
+    public static void checkCreatable(Path p, Configuration conf, String option) {
+        FileSystem fs = fs(p, conf);
+        try {
+            for (Path q = p.getParent(); q != null; q = q.getParent()) {
+                if (fs.exists(q)) {
+                    if (!fs.getFileStatus(q).isDirectory()) {
+                        throw new BadInputException(option + " " + p + ": cannot be created, " + q
+                                + " is a file, not a folder");
+                    }
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            throw new BadInputException(option + " " + p + ": cannot check where it goes: " + e.getMessage(), e);
+        }
+    }
+
     public static FileSystem fs(Path p, Configuration conf) {
         try {
             return p.getFileSystem(conf);
@@ -39,9 +61,17 @@ public final class DataPaths {
         }
     }
 
-    /** Reads a whole (small) file, e.g. the tokenizer. */
+    /**
+     * Reads a whole (small) file, e.g. the tokenizer or a manifest. Local files are read raw: a file edited by hand
+     * no longer matches the {@code .crc} that Hadoop's checksummed local file system wrote beside it, which would
+     * otherwise fail the read with a ChecksumException.
+     */
     public static byte[] readAll(Path p, Configuration conf) throws IOException {
-        try (FSDataInputStream in = fs(p, conf).open(p)) {
+        FileSystem fs = fs(p, conf);
+        if (fs instanceof LocalFileSystem local) {
+            fs = local.getRawFileSystem();
+        }
+        try (FSDataInputStream in = fs.open(p)) {
             return in.readAllBytes();
         }
     }

@@ -68,6 +68,7 @@ public final class InputPlanner {
         List<InputFile> out = new ArrayList<>();
         for (FileStatus st : files.values()) {
             Path p = st.getPath();
+            refuseArchive(p);
             CompressionCodec codec = DataPaths.codec(p, conf);
             InputFormat format = forced != null ? forced : formatFromName(p, codec);
             if (sniffJsonArrays && format == InputFormat.JSONL && startsWithBracket(p, conf)) {
@@ -112,6 +113,23 @@ public final class InputPlanner {
                 .mapToLong(InputFile::length).sum();
         long perTask = splittable / Math.max(1, 4L * parallelism);
         return Math.max(1L << 20, Math.min(MAX_SPLIT_BYTES, perTask));
+    }
+
+    private static final List<String> ARCHIVES = List.of(".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz",
+            ".txz", ".tar.zst", ".zip", ".7z", ".rar");
+
+    /**
+     * Archives hold many files in one stream; decompressing one (or reading it as text) would feed tar headers and
+     * binary members to the tokenizer, so they are refused by name whatever {@code --format} says.
+     */
+    static void refuseArchive(Path p) {
+        String name = p.getName().toLowerCase(Locale.ROOT);
+        for (String ext : ARCHIVES) {
+            if (name.endsWith(ext)) {
+                throw new BadInputException("--input: " + p + " is an archive (" + ext + "), which is not read: unpack"
+                        + " it and give the folder (JSONL, Parquet or text files, optionally .gz/.bz2 each)");
+            }
+        }
     }
 
     static InputFormat formatFromName(Path p, CompressionCodec codec) {

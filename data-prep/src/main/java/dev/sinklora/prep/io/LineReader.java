@@ -20,6 +20,7 @@ public final class LineReader implements Closeable {
     private int lineLen;
     private long lineStart;
     private boolean tooLong;
+    private IOException pendingError; // a read error after the bytes now in buf, thrown by the next fill
 
     /**
      * @param startOffset the byte offset in the file of the stream's current position
@@ -54,12 +55,12 @@ public final class LineReader implements Closeable {
 
     /** Reads the next line; false at end of stream. */
     public boolean next() throws IOException {
+        lineStart = position(); // set first: after a failed read, lineStart/lineBytes() describe the partial line
+        lineLen = 0;
+        tooLong = false;
         if (bufPos == bufLen && !fill()) {
             return false;
         }
-        lineStart = position();
-        lineLen = 0;
-        tooLong = false;
         while (true) {
             int i = bufPos;
             while (i < bufLen && buf[i] != '\n') {
@@ -119,16 +120,36 @@ public final class LineReader implements Closeable {
         lineLen += len;
     }
 
+    /**
+     * Refills the buffer. A read error after some bytes arrived is held back until those bytes are consumed, so a
+     * stream that breaks off (a truncated .gz) still delivers everything before the break.
+     */
     private boolean fill() throws IOException {
         bufStartOffset += bufLen;
         bufPos = 0;
         bufLen = 0;
-        int n = in.readNBytes(buf, 0, buf.length);
-        if (n <= 0) {
-            return false;
+        if (pendingError != null) {
+            IOException e = pendingError;
+            pendingError = null;
+            throw e;
+        }
+        int n = 0;
+        try {
+            while (n < buf.length) {
+                int r = in.read(buf, n, buf.length - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+        } catch (IOException e) {
+            if (n == 0) {
+                throw e;
+            }
+            pendingError = e;
         }
         bufLen = n;
-        return true;
+        return n > 0;
     }
 
     @Override

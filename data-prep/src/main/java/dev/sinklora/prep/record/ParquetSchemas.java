@@ -13,11 +13,20 @@ public final class ParquetSchemas {
     private ParquetSchemas() {
     }
 
+    /**
+     * @throws BadInputException for a file that is not Parquet (wrong {@code --format}, or a name that lies: Parquet's
+     *     reader throws a RuntimeException for a missing magic number) or lacks a string column {@code field}
+     */
     public static void checkTextColumn(String path, String field, Configuration conf) {
         try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(path), conf))) {
             ParquetSource.checkTextColumn(r.getFooter().getFileMetaData().getSchema(), field, path);
-        } catch (IOException e) {
-            throw new BadInputException(path + ": cannot read as Parquet: " + e.getMessage(), e);
+        } catch (BadInputException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName()
+                    : e.getMessage().replace(path + " is not a Parquet file. ", "");
+            throw new BadInputException(path + ": not a readable Parquet file (" + why + "); it is read as Parquet "
+                    + "because of its .parquet name or --format parquet", e);
         }
     }
 }

@@ -10,6 +10,11 @@ public enum RejectReason {
     UNDECODABLE_BYTES("undecodable_bytes"),
     INVALID_UNICODE("invalid_unicode"),
     RECORD_TOO_LARGE("record_too_large"),
+    /**
+     * A compressed file that ends early (cut off in a download or copy): the records before the break are kept, this
+     * one stands for the partial record and everything after it, which is lost.
+     */
+    TRUNCATED_FILE("truncated_file"),
     /** prep-sft: {@code instruction} or {@code output} absent or null. */
     MISSING_FIELD("missing_field"),
     /** prep-sft: {@code instruction}, {@code input} or {@code output} is not a string. */

@@ -43,6 +43,12 @@ final class TextFileSource implements RecordSource {
                 bytes = java.util.Arrays.copyOfRange(bytes, 3, bytes.length);
             }
             return RawRecord.of(split.index(), 0, -1, -1, -1, bytes);
+        } catch (java.io.EOFException e) {
+            if (!split.file().compressed()) {
+                throw new java.io.UncheckedIOException("reading " + split.file().path() + ": " + e.getMessage(), e);
+            }
+            return RawRecord.rejected(split.index(), 0, -1, -1, -1, new byte[0], RejectReason.TRUNCATED_FILE,
+                    "the compressed file ends early (" + e.getMessage() + "): the document is incomplete");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("reading " + split.file().path() + ": " + e.getMessage(), e);
         }

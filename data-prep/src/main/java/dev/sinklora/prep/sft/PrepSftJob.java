@@ -85,16 +85,18 @@ public final class PrepSftJob {
 
     private SftManifest execute() {
         long t0 = System.nanoTime();
-        StagedOutput out = StagedOutput.open(o.out(), o.overwrite(), o.skipIfDone(), conf);
+        TokenizerFiles tf = TokenizerFiles.load(o.tokenizer(), conf);
+        Map<String, String> fingerprint = o.fingerprint(conf, tf.sha256());
+        StagedOutput out = StagedOutput.open(o.out(), o.overwrite(), o.skipIfDone(), fingerprint, conf);
         if (out.alreadyDone()) {
-            LOG.info("prep-sft: {} is already finished; nothing to do (--skip-if-done)", out.finalPath());
+            LOG.info("prep-sft: {} is already finished with the same options; nothing to do (--skip-if-done)",
+                    out.finalPath());
             try {
-                return SftManifest.fromJson(DataPaths.readAll(out.manifestPath(), conf));
+                return SftManifest.fromJson(DataPaths.readAll(out.manifestPath(), conf), out.manifestPath().toString());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        TokenizerFiles tf = TokenizerFiles.load(o.tokenizer(), conf);
         TokenizerInfo tokenizer;
         try (HfTokenizer t = tf.open()) {
             tokenizer = TokenizerInfo.of(t);
@@ -136,6 +138,7 @@ public final class PrepSftJob {
             RejectedSink.write(spark, items.filter(i -> i.kind == SftItem.Kind.REJECTED).map(i -> i.rejected),
                     total.rejected, new long[splits.size()], splits, rejectedDir, conf);
             if (total.rejected > o.maxRejectedFraction() * total.records) {
+                out.keepStaging(); // the message points the user at the rejected records there
                 throw new BadInputException(String.format("%d of %d records rejected (%.2f%%), more than "
                                 + "--max-rejected-fraction %s; by reason: %s; the rejected records (with file, line "
                                 + "and reason) are in %s", total.rejected, total.records,
@@ -149,7 +152,8 @@ public final class PrepSftJob {
             long examples = total.examples[0] + total.examples[1];
             long prompt = total.promptTokens[0] + total.promptTokens[1];
             long target = total.targetTokens[0] + total.targetTokens[1];
-            SftManifest manifest = new SftManifest(SftManifest.FORMAT, 1, Instant.now().toString(), o.inputs(),
+            SftManifest manifest = new SftManifest(SftManifest.FORMAT, 1, Instant.now().toString(), fingerprint,
+                    o.inputs(),
                     files.size(), o.template().cliName(), o.systemPrompt(), o.maxLen(), o.onOverflow().cliName(),
                     o.seed(), o.valFraction(), tokenizer, SftEncoder.IGNORE_INDEX,
                     "input_ids: array<int32>, labels: array<int32> (-100 = no loss), length: int32, "
@@ -162,6 +166,9 @@ public final class PrepSftJob {
                     String.format("%.1f", (System.nanoTime() - t0) / 1e9), total.records, examples, total.rejected,
                     total.dropped, manifest.truncated(), prompt, target, out.finalPath());
             return manifest;
+        } catch (Exception e) { // Spark's checked SparkException too (rethrown as is)
+            out.discard();
+            throw e;
         } finally {
             items.unpersist(false);
             jsc.setJobDescription(null);

@@ -1,8 +1,11 @@
 package dev.sinklora.prep.sft;
 
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.prep.io.StagedOutput;
+import org.apache.hadoop.conf.Configuration;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Options of {@code sinklora prep-sft}, validated at construction; messages name the CLI option.
@@ -47,6 +50,22 @@ public record PrepSftOptions(List<String> inputs, String tokenizer, int maxLen, 
         }
         template = template == null ? PromptTemplate.LLAMA2_CHAT : template;
         onOverflow = onOverflow == null ? OverflowPolicy.REJECT : onOverflow;
+    }
+
+    /**
+     * What shapes the output, by CLI option, as the manifest records it for {@code --skip-if-done}
+     * ({@link StagedOutput#fingerprint}, then this job's options).
+     */
+    public Map<String, String> fingerprint(Configuration conf, String tokenizerSha256) {
+        Map<String, String> f = StagedOutput.fingerprint(inputs, tokenizerSha256, conf);
+        f.put("--max-len", Integer.toString(maxLen));
+        f.put("--template", template.cliName());
+        f.put("--on-overflow", onOverflow.cliName());
+        f.put("--system-prompt", systemPrompt);
+        f.put("--val-fraction", Double.toString(valFraction));
+        f.put("--seed", Long.toString(seed));
+        f.put("--shard-mb", Long.toString(shardBytes >> 20));
+        return f;
     }
 
     /** Defaults (llama2-chat, reject, no validation split) for everything but the required options. */

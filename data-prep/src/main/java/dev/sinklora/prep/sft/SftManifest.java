@@ -1,6 +1,8 @@
 package dev.sinklora.prep.sft;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sinklora.model.io.JsonFiles;
 import dev.sinklora.prep.TokenizerInfo;
 import dev.sinklora.prep.record.Json;
 import dev.sinklora.prep.spark.ShardFile;
@@ -15,12 +17,15 @@ import java.util.Map;
  * + dropped}; {@code documents} are kept examples (= {@code sequences}, one row each);
  * {@code prompt_tokens} count masked positions (BOS included), {@code target_tokens} positions with
  * loss (EOS included), {@code tokens} their sum. {@code splits} repeats the counts per dataset split.
+ * {@code options} are the output-shaping options by CLI name ({@link PrepSftOptions#fingerprint}),
+ * compared by {@code --skip-if-done}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SftManifest(
         String format,
         int formatVersion,
         String createdAt,
+        Map<String, String> options,
         List<String> inputs,
         int inputFiles,
         String template,
@@ -59,11 +64,12 @@ public record SftManifest(
         }
     }
 
-    public static SftManifest fromJson(byte[] json) {
+    /** Parses a manifest; {@code source} names the file in messages. */
+    public static SftManifest fromJson(byte[] json, String source) {
         try {
-            return Json.MANIFEST.readValue(json, SftManifest.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading a prep-sft manifest: " + e.getMessage(), e);
+            return Json.MANIFEST.treeToValue(JsonFiles.parseObject(json, source), SftManifest.class);
+        } catch (JsonProcessingException e) {
+            throw JsonFiles.invalid(source + " (a prep-sft manifest)", e);
         }
     }
 }

@@ -80,7 +80,7 @@ class S3aRoundTripTest {
         assertTrue(fs.exists(new Path("s3a://corpus/packed/manifest.json")));
         CorpusManifest readBack;
         try (FSDataInputStream in = fs.open(new Path("s3a://corpus/packed/manifest.json"))) {
-            readBack = CorpusManifest.fromJson(in.readAllBytes());
+            readBack = CorpusManifest.fromJson(in.readAllBytes(), "s3a://corpus/packed/manifest.json");
         }
         assertEquals(s3Manifest, readBack);
         assertEquals(40, readBack.documents());

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.JsonFiles;
 import dev.sinklora.model.io.ModelDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +40,7 @@ public record LlamaConfig(
     public static final String FILE_NAME = "config.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(LlamaConfig.class);
 
     public LlamaConfig {
         positive("hidden_size", hiddenSize);
@@ -89,7 +93,8 @@ public record LlamaConfig(
     public static LlamaConfig load(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
         try (InputStream in = Files.newInputStream(file)) {
-            return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), file.toString());
+            return warnOddities(parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                    file.toString()), file.toString());
         } catch (NoSuchFileException e) {
             throw new BadInputException(file + ": no such file (expected an HF config.json)", e);
         }
@@ -100,21 +105,24 @@ public record LlamaConfig(
         if (!dir.hasFile(FILE_NAME)) {
             throw new BadInputException(dir.describe(FILE_NAME) + ": no such file (expected an HF config.json)");
         }
-        return parse(new String(dir.readAll(FILE_NAME), java.nio.charset.StandardCharsets.UTF_8),
-                dir.describe(FILE_NAME));
+        return warnOddities(parse(new String(dir.readAll(FILE_NAME), java.nio.charset.StandardCharsets.UTF_8),
+                dir.describe(FILE_NAME)), dir.describe(FILE_NAME));
+    }
+
+    /** Logs what a config file allows but probably does not mean (once per file read). */
+    private static LlamaConfig warnOddities(LlamaConfig c, String source) {
+        for (int eos : c.eosTokenIds()) {
+            if (eos < 0 || eos >= c.vocabSize()) {
+                LOG.warn("{}: eos_token_id {} is outside the vocabulary [0, {}): generation never stops on it",
+                        source, eos, c.vocabSize());
+            }
+        }
+        return c;
     }
 
     /** Parses config.json text; {@code source} names the file in error messages. */
     public static LlamaConfig parse(String json, String source) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (IOException e) {
-            throw new BadInputException(source + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadInputException(source + ": expected a JSON object");
-        }
+        JsonNode root = JsonFiles.parseObject(json, source);
         try {
             String modelType = root.path("model_type").asText("llama");
             if (!modelType.equals("llama")) {
@@ -138,7 +146,7 @@ public record LlamaConfig(
                     root.hasNonNull("max_position_embeddings") ? requiredInt(root, "max_position_embeddings") : 2048,
                     root.path("tie_word_embeddings").asBoolean(false),
                     root.path("bos_token_id").asInt(1),
-                    root.path("eos_token_id").isInt() ? root.path("eos_token_id").asInt() : 2,
+                    eosTokenId(root.path("eos_token_id")),
                     json);
         } catch (BadInputException e) {
             throw new BadInputException(source + ": " + e.getMessage(), e);
@@ -178,6 +186,30 @@ public record LlamaConfig(
         } catch (IOException e) {
             throw new IllegalStateException("rawJson was validated at construction", e);
         }
+    }
+
+    /**
+     * Every id that ends a sequence: {@code eos_token_id} may be one id or, as in LLaMA-3 instruct configs, a list
+     * (of which {@link #eosTokenId()} holds the first).
+     */
+    public java.util.List<Integer> eosTokenIds() {
+        JsonNode eos = JsonFiles.parse(rawJson, "config.json").path("eos_token_id");
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        if (eos.isArray()) {
+            eos.forEach(n -> ids.add(n.asInt()));
+        }
+        if (ids.isEmpty()) {
+            ids.add(eosTokenId);
+        }
+        return ids;
+    }
+
+    /** One id, or the first of a list (LLaMA-3 instruct lists several); 2 (LLaMA's {@code </s>}) when absent. */
+    private static int eosTokenId(JsonNode eos) {
+        if (eos.isArray() && eos.size() > 0 && eos.get(0).isInt()) {
+            return eos.get(0).asInt();
+        }
+        return eos.isInt() ? eos.asInt() : 2;
     }
 
     private static int requiredInt(JsonNode root, String field) {

@@ -32,13 +32,17 @@ public final class Generator {
         float[] logits = decoder.prefill(prompt, cache);
         long prefillNs = System.nanoTime() - t0;
 
-        int[] out = new int[maxNewTokens];
+        int[] out = new int[Math.min(maxNewTokens, 1024)]; // grown as needed: --max-new-tokens is only a limit
         int n = 0;
         long decodeNs = 0;
         int steps = 0;
         boolean eos = false;
         while (true) {
+            checkFinite(logits, prompt.length + n);
             int token = sampler.next(logits);
+            if (n == out.length) {
+                out = Arrays.copyOf(out, (int) Math.min(maxNewTokens, 2L * out.length));
+            }
             out[n++] = token;
             listener.onToken(token);
             if (token == eosTokenId) {
@@ -57,6 +61,19 @@ public final class Generator {
                 cache.peak(), cache.kvBytes(), cache.bookkeepingBytes(), prefillNs / 1e6, decodeNs / 1e6, steps);
     }
 
+    /** The most positions (prompt + new tokens) one generation can address (Java array indices). */
+    public static final int MAX_POSITIONS = Integer.MAX_VALUE - 8;
+
+    /** Sampling from NaN/Inf logits would silently give token 0 again and again: fail instead. */
+    private static void checkFinite(float[] logits, int position) {
+        for (float v : logits) {
+            if (!Float.isFinite(v)) {
+                throw new BadInputException("the model's logits at position " + position + " are not finite (" + v
+                        + "): NaN/Inf in the checkpoint or adapter weights?");
+            }
+        }
+    }
+
     /**
      * Rejects a generation that would run past the model's context: {@code max_position_embeddings}
      * times the linear RoPE factor (positions keep their original RoPE angles under every cache policy).
@@ -67,6 +84,10 @@ public final class Generator {
         }
         if (promptLength < 1) {
             throw new BadInputException("the prompt is empty: need at least one token");
+        }
+        if ((long) promptLength + maxNewTokens > MAX_POSITIONS) {
+            throw new BadInputException("prompt (" + promptLength + " tokens) + --max-new-tokens " + maxNewTokens
+                    + " is more than the " + MAX_POSITIONS + " positions one sequence can hold");
         }
         long context = (long) Math.floor(config.maxPositionEmbeddings() * config.ropeFactor());
         if ((long) promptLength + maxNewTokens > context) {

@@ -1,5 +1,6 @@
 package dev.sinklora.model.generate;
 
+import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.config.LlamaConfig;
 
 /**
@@ -25,10 +26,44 @@ public final class KvCache {
         }
         int capacity = policy.capacity(totalPositions);
         LayerKvCache[] layers = new LayerKvCache[config.numHiddenLayers()];
-        for (int l = 0; l < layers.length; l++) {
-            layers[l] = new LayerKvCache(policy, config.numKeyValueHeads(), capacity, config.headDim());
+        long kv = 2L * layers.length * config.numKeyValueHeads() * capacity * config.headDim() * Float.BYTES;
+        long ram = physicalMemory();
+        if (kv > ram) { // it could only be allocated (lazily, by the OS) to be swapped or killed while filled
+            throw new BadInputException(tooLarge(config, capacity, kv, String.format(java.util.Locale.ROOT,
+                    "more than this machine's %.1f GiB of memory", ram / (double) (1L << 30))));
+        }
+        try {
+            for (int l = 0; l < layers.length; l++) {
+                layers[l] = new LayerKvCache(policy, config.numKeyValueHeads(), capacity, config.headDim());
+            }
+        } catch (OutOfMemoryError | RuntimeException e) {
+            // ND4J reports a failed native allocation as a RuntimeException ("Allocation failed: std::bad_alloc")
+            for (LayerKvCache l : layers) {
+                if (l != null) {
+                    l.close();
+                }
+            }
+            throw new BadInputException(tooLarge(config, capacity, kv,
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         }
         return new KvCache(policy, layers);
+    }
+
+    private static String tooLarge(LlamaConfig config, int capacity, long kvBytes, String why) {
+        return String.format(java.util.Locale.ROOT, "cannot allocate a KV cache of %d positions (%.1f GiB of keys "
+                        + "and values: %d layers x 2 x %d KV heads x %d x head dim %d x 4 bytes): %s; lower "
+                        + "--max-new-tokens or use --kv-cache h2o|sink with a budget", capacity,
+                kvBytes / (double) (1L << 30), config.numHiddenLayers(), config.numKeyValueHeads(), capacity,
+                config.headDim(), why);
+    }
+
+    /** Physical memory of the machine (no bound if the JVM cannot tell). */
+    private static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os && os.getTotalMemorySize() > 0) {
+            return os.getTotalMemorySize();
+        }
+        return Long.MAX_VALUE;
     }
 
     public CachePolicy policy() {

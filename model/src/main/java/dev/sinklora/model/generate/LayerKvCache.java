@@ -57,6 +57,15 @@ final class LayerKvCache {
         return capacity;
     }
 
+    /** Frees the arrays now (after a failed allocation of a whole cache; otherwise the GC does it). */
+    void close() {
+        for (INDArray a : new INDArray[]{keys, values, scores}) {
+            if (a != null && a.closeable()) {
+                a.close();
+            }
+        }
+    }
+
     /** Positions held per head between steps (the same for every head). */
     int count() {
         return count;

@@ -106,6 +106,26 @@ public final class LocalModelDirectory implements ModelDirectory {
     }
 
     @Override
+    public void createDirectories() throws IOException {
+        Path abs = path.toAbsolutePath().normalize();
+        Path existing = null;
+        for (Path p = abs; p != null && existing == null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new IOException(p + " is a file, not a directory");
+                }
+                existing = p;
+            }
+        }
+        try {
+            Files.createDirectories(abs);
+        } catch (IOException e) {
+            throw new IOException("cannot create directories in " + existing + " (" + e.getClass().getSimpleName()
+                    + ": " + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
     public void deleteRecursively() throws IOException {
         if (!Files.exists(path)) {
             return;

@@ -58,6 +58,18 @@ public interface ModelDirectory {
         }
     }
 
+    /**
+     * Creates this directory and its missing parents (nothing happens if it exists).
+     *
+     * @throws IOException saying why not in one line: an ancestor that is a file, or one that cannot be written
+     */
+    void createDirectories() throws IOException;
+
+    /** Whether this is an existing directory with nothing in it. */
+    default boolean isEmptyDirectory() throws IOException {
+        return isDirectory() && listFiles().isEmpty() && listDirectories().isEmpty();
+    }
+
     /** Creates {@code fileName} (replacing an existing file), creating this directory first if needed. */
     OutputStream create(String fileName) throws IOException;
 

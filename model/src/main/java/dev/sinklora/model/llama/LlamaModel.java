@@ -59,10 +59,12 @@ public final class LlamaModel {
         LlamaConfig config = LlamaConfig.load(dir);
         Map<String, INDArray> weights = new LinkedHashMap<>();
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            try {
+                LlamaTensors.checkCheckpoint(config, ckpt.names(), name -> ckpt.info(name).shape());
+            } catch (BadInputException e) {
+                throw new BadInputException(dir.describe() + ": " + e.getMessage(), e);
+            }
             for (String name : LlamaTensors.names(config)) {
-                if (!ckpt.names().contains(name)) {
-                    throw new BadInputException(dir.describe() + ": checkpoint is missing tensor '" + name + "'");
-                }
                 weights.put(name, ckpt.load(name));
             }
         }
@@ -117,10 +119,19 @@ public final class LlamaModel {
 
     /** Rejects ids outside {@code [0, vocab_size)}, naming the first bad position. */
     public void validateTokens(int[] tokens) {
-        for (int i = 0; i < tokens.length; i++) {
-            if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+        validateTokens(tokens, tokens.length, config.vocabSize());
+    }
+
+    /**
+     * Rejects ids among the first {@code n} of {@code tokens} outside {@code [0, vocabSize)}, naming the first bad
+     * position: the embedding lookup is a native gather that does not check its indices (an id past the table
+     * crashes the JVM), so every id from outside is checked with this before any native op sees it.
+     */
+    public static void validateTokens(int[] tokens, int n, int vocabSize) {
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocabSize) {
                 throw new BadInputException("token id " + tokens[i] + " at position " + i
-                        + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+                        + " is outside the vocabulary [0, " + vocabSize + ")");
             }
         }
     }

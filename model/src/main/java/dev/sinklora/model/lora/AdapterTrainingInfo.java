@@ -7,6 +7,9 @@ import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.config.RopeScaling;
+import dev.sinklora.model.io.JsonFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 
@@ -22,6 +25,10 @@ import java.io.IOException;
 public record AdapterTrainingInfo(double ropeFactor, AttentionPattern attention, Integer seqLen) {
 
     public static final String FILE_NAME = "sinklora.json";
+
+    /** The {@code format} field this build writes and understands. */
+    public static final String FORMAT = "sinklora-adapter/1";
+    private static final Logger LOG = LoggerFactory.getLogger(AdapterTrainingInfo.class);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,7 +47,7 @@ public record AdapterTrainingInfo(double ropeFactor, AttentionPattern attention,
     /** The {@code sinklora.json} document. */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", "sinklora-adapter/1");
+        root.put("format", FORMAT);
         RopeScaling rs = ropeScaling();
         if (rs == null) {
             root.putNull("rope_scaling");
@@ -65,14 +72,11 @@ public record AdapterTrainingInfo(double ropeFactor, AttentionPattern attention,
 
     /** Parses a {@code sinklora.json} document; {@code source} names it in error messages. */
     public static AdapterTrainingInfo parse(byte[] json, String source) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (IOException e) {
-            throw new BadInputException(source + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadInputException(source + ": expected a JSON object");
+        JsonNode root = JsonFiles.parseObject(json, source);
+        String format = root.path("format").asText(FORMAT);
+        if (!format.equals(FORMAT)) {
+            LOG.warn("{}: format '{}' is not '{}', the version this build writes; reading the fields it knows "
+                    + "(rope_scaling, attention, seq_len)", source, format, FORMAT);
         }
         try {
             RopeScaling rs = RopeScaling.parse(root.get("rope_scaling"));

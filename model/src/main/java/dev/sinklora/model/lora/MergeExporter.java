@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -83,13 +82,14 @@ public final class MergeExporter {
     /**
      * Merges {@code adapter} into {@code base} and writes the checkpoint to {@code out}.
      *
-     * @throws BadInputException if the output exists (without overwrite), the base or adapter is malformed or they
+     * @throws BadInputException if the output exists and is not an empty directory (without overwrite), cannot be
+     *     created, the base or adapter is malformed or they
      *     do not fit each other, or a value is NaN/Inf or overflows the output dtype; nothing is left at {@code out}
      */
     public static Result export(ModelDirectory base, ModelDirectory adapter, ModelDirectory out, Options options)
             throws IOException {
         Objects.requireNonNull(options, "options");
-        if (!options.overwrite() && out.exists()) {
+        if (!options.overwrite() && out.exists() && !out.isEmptyDirectory()) {
             throw new BadInputException(out.describe() + ": output already exists; pass --overwrite to replace it");
         }
         if (!base.isDirectory()) {
@@ -99,7 +99,7 @@ public final class MergeExporter {
         try (Checkpoint ckpt = Checkpoint.open(base); PeftAdapterReader lora = PeftAdapterReader.open(adapter)) {
             checkBase(base.describe(), config, ckpt);
             lora.checkCompatible(config);
-            checkAdapterValues(lora);
+            lora.checkValues(); // every tensor finite before anything is written
             DType dtype = options.dtype() != null ? options.dtype() : ckpt.dominantDType();
             LoraMerger.RopeChoice rope = LoraMerger.ropeChoice(config, lora.trainingInfo(), options.ropeFactor());
             LlamaConfig outConfig = LoraMerger.mergedConfig(config, lora.trainingInfo(), options.ropeFactor());
@@ -114,6 +114,12 @@ public final class MergeExporter {
 
             ModelDirectory tmp = out.sibling("." + out.name() + ".tmp-" + UUID.randomUUID());
             try {
+                try {
+                    tmp.createDirectories(); // before any work: an unwritable place fails now, naming --out
+                } catch (IOException e) {
+                    throw new BadInputException(out.describe() + ": cannot write the output there: "
+                            + e.getMessage(), e);
+                }
                 Producer producer = new Producer(ckpt, lora, dtype);
                 List<SafetensorsWriter.Entry> entries = new ArrayList<>();
                 long bytes = 0;
@@ -202,38 +208,12 @@ public final class MergeExporter {
         }
     }
 
-    /** The base must hold every LLaMA tensor its config implies, with the implied shape. */
+    /** The base must hold exactly the LLaMA tensors its config implies, with the implied shapes. */
     private static void checkBase(String where, LlamaConfig config, Checkpoint ckpt) {
-        for (String name : LlamaTensors.names(config)) {
-            if (!ckpt.contains(name)) {
-                throw new BadInputException(where + ": checkpoint is missing tensor '" + name + "'");
-            }
-            long[] want = LlamaTensors.shape(config, name);
-            long[] got = ckpt.info(name).shape();
-            if (!Arrays.equals(want, got)) {
-                throw new BadInputException(where + ": tensor '" + name + "' has shape " + Arrays.toString(got)
-                        + ", config.json implies " + Arrays.toString(want));
-            }
-        }
-    }
-
-    /** Every adapter tensor must be finite; checked before anything is written. */
-    private static void checkAdapterValues(PeftAdapterReader lora) throws IOException {
-        String file = lora.describe() + "/" + PeftAdapterReader.WEIGHTS_FILE;
-        for (String m : lora.modules()) {
-            checkAndFree(lora.loadA(m), file + ": tensor '" + lora.keyA(m) + "'");
-            checkAndFree(lora.loadB(m), file + ": tensor '" + lora.keyB(m) + "'");
-        }
-        for (String n : lora.extras()) {
-            checkAndFree(lora.loadExtra(n), file + ": tensor '" + lora.keyExtra(n) + "'");
-        }
-    }
-
-    private static void checkAndFree(INDArray a, String what) {
         try {
-            ValueCheck.check(a, DType.F32, what);
-        } finally {
-            free(a);
+            LlamaTensors.checkCheckpoint(config, ckpt.names(), name -> ckpt.info(name).shape());
+        } catch (BadInputException e) {
+            throw new BadInputException(where + ": " + e.getMessage(), e);
         }
     }
 
@@ -256,7 +236,8 @@ public final class MergeExporter {
 
     /** Renames the finished temporary directory to {@code out}, moving an existing output aside first. */
     private static void commit(ModelDirectory tmp, ModelDirectory out, boolean overwrite) throws IOException {
-        if (!out.exists()) {
+        if (!out.exists() || out.isEmptyDirectory()) {
+            out.deleteRecursively(); // an empty directory (mkdir out && merge --out out) holds nothing to lose
             tmp.renameTo(out);
             return;
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.JsonFiles;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -99,15 +100,7 @@ public record PeftAdapterConfig(LoraConfig lora, List<String> modulesToSave, Str
 
     /** Parses an adapter_config.json; {@code source} names it in error messages. */
     public static PeftAdapterConfig parse(byte[] json, String source) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (IOException e) {
-            throw new BadInputException(source + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadInputException(source + ": expected a JSON object");
-        }
+        JsonNode root = JsonFiles.parseObject(json, source);
         try {
             String type = root.path("peft_type").asText("LORA");
             if (!type.equals("LORA")) {

@@ -4,6 +4,7 @@ import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.io.ModelDirectory;
 import dev.sinklora.model.io.safetensors.Checkpoint;
+import dev.sinklora.model.io.safetensors.DType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Closeable;
@@ -28,6 +29,7 @@ public final class PeftAdapterReader implements Closeable {
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
 
     private final String where;
+    private final String weightsFile; // where/adapter_model.safetensors, for messages
     private final PeftAdapterConfig peftConfig;
     private final AdapterTrainingInfo trainingInfo;
     private final Checkpoint weights;
@@ -35,9 +37,10 @@ public final class PeftAdapterReader implements Closeable {
     private final SortedMap<String, String> bKeys = new TreeMap<>();
     private final SortedMap<String, String> extraKeys = new TreeMap<>(); // HF name -> key
 
-    private PeftAdapterReader(String where, PeftAdapterConfig peftConfig, AdapterTrainingInfo trainingInfo,
-                              Checkpoint weights) {
+    private PeftAdapterReader(String where, String weightsFile, PeftAdapterConfig peftConfig,
+                              AdapterTrainingInfo trainingInfo, Checkpoint weights) {
         this.where = where;
+        this.weightsFile = weightsFile;
         this.peftConfig = peftConfig;
         this.trainingInfo = trainingInfo;
         this.weights = weights;
@@ -69,9 +72,9 @@ public final class PeftAdapterReader implements Closeable {
                     + " safe_serialization=True)" : ""));
         }
         Checkpoint ckpt = Checkpoint.open(dir, WEIGHTS_FILE);
-        PeftAdapterReader r = new PeftAdapterReader(dir.describe(), cfg, info, ckpt);
+        PeftAdapterReader r = new PeftAdapterReader(dir.describe(), dir.describe(WEIGHTS_FILE), cfg, info, ckpt);
         try {
-            r.classify(dir.describe(WEIGHTS_FILE));
+            r.classify();
             return r;
         } catch (RuntimeException e) {
             ckpt.close();
@@ -79,7 +82,8 @@ public final class PeftAdapterReader implements Closeable {
         }
     }
 
-    private void classify(String file) {
+    private void classify() {
+        String file = weightsFile;
         LoraConfig lora = peftConfig.lora();
         for (String key : weights.names()) {
             if (!key.startsWith(PeftKeys.PREFIX)) {
@@ -178,19 +182,46 @@ public final class PeftAdapterReader implements Closeable {
         return require(extraKeys, hfName);
     }
 
-    /** A of {@code module}, FP32 {@code [r, in]}. */
+    /** A of {@code module}, FP32 {@code [r, in]}; checked finite. */
     public INDArray loadA(String module) throws IOException {
-        return weights.load(keyA(module));
+        return loadFinite(keyA(module));
     }
 
-    /** B of {@code module}, FP32 {@code [out, r]}. */
+    /** B of {@code module}, FP32 {@code [out, r]}; checked finite. */
     public INDArray loadB(String module) throws IOException {
-        return weights.load(keyB(module));
+        return loadFinite(keyB(module));
     }
 
-    /** A fully trained tensor by HF name, FP32. */
+    /** A fully trained tensor by HF name, FP32; checked finite. */
     public INDArray loadExtra(String hfName) throws IOException {
-        return weights.load(keyExtra(hfName));
+        return loadFinite(keyExtra(hfName));
+    }
+
+    /**
+     * Loads every tensor once and frees it, so a NaN/Inf anywhere fails before anything is computed or written
+     * (a merge streams tensors later, one at a time).
+     */
+    public void checkValues() throws IOException {
+        for (String key : weights.names()) {
+            INDArray a = loadFinite(key);
+            if (a.closeable()) {
+                a.close();
+            }
+        }
+    }
+
+    /** Every adapter tensor must be finite: a NaN in one lora_B would make every output NaN or token 0. */
+    private INDArray loadFinite(String key) throws IOException {
+        INDArray a = weights.load(key); // FP32, as stored shape
+        try {
+            ValueCheck.check(a, DType.F32, weightsFile + ": tensor '" + key + "'");
+        } catch (BadInputException e) {
+            if (a.closeable()) {
+                a.close();
+            }
+            throw e;
+        }
+        return a;
     }
 
     /** Loads the whole adapter into memory. */

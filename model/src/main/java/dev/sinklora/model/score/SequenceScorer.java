@@ -48,11 +48,20 @@ public final class SequenceScorer {
         return model.logits(new int[][]{tokens}, pattern, projection);
     }
 
-    /** Element {@code t}: the NLL of {@code tokens[t+1]} under row {@code t} of {@code logits}. */
+    /**
+     * Element {@code t}: the NLL of {@code tokens[t+1]} under row {@code t} of {@code logits}.
+     *
+     * @throws BadInputException at the first non-finite NLL: a score of NaN is never a result (the logits are NaN
+     *     or infinite only when the weights are)
+     */
     private static double[] nlls(INDArray logits, int[] tokens) {
         double[] out = new double[tokens.length - 1];
         for (int t = 0; t + 1 < tokens.length; t++) {
             out[t] = nextTokenNll(logits.getRow(t).toFloatVector(), tokens[t + 1]);
+            if (!Double.isFinite(out[t])) {
+                throw new BadInputException("the next-token NLL at position " + t + " is " + out[t]
+                        + ": the model's logits are not finite (NaN/Inf in the checkpoint or adapter weights?)");
+            }
         }
         return out;
     }

@@ -2,10 +2,9 @@ package dev.sinklora.model.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.JsonFiles;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -50,24 +49,19 @@ public final class HfTokenizer implements AutoCloseable {
             "URLs https://example.com/a_b-c?d=e&f=g#h and emails a.b@c.de; numbers 1,234,567.89.\n",
             "ax\n####\nboo grabbed grabbed\nx\ny z\r\nw.\n[INST] <<SYS>> sys <</SYS>> [/INST] end");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    static {
-        JSON.getFactory().setStreamReadConstraints(
-                StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build());
-    }
-
     private final HuggingFaceTokenizer djl;
     private final String sha256;
     private final SpecialTokens specials;
+    private final int vocabSize;
     private final String source;
     private final long[] separatorIds;
     private final boolean splitAtSpaces;
     private final boolean splitAtNewlines;
     private long wholeFallbacks;
 
-    private HfTokenizer(HuggingFaceTokenizer djl, String sha256, SpecialTokens specials, String source) {
+    private HfTokenizer(HuggingFaceTokenizer djl, String sha256, SpecialTokens specials, int vocabSize, String source) {
         this.djl = djl;
+        this.vocabSize = vocabSize;
         this.sha256 = sha256;
         this.specials = specials;
         this.source = source;
@@ -105,17 +99,10 @@ public final class HfTokenizer implements AutoCloseable {
      * @param source where it came from (for messages)
      */
     public static HfTokenizer fromBytes(byte[] tokenizerJson, byte[] tokenizerConfigJson, String source) {
-        JsonNode parsed;
-        JsonNode config = null;
-        try {
-            parsed = JSON.readTree(tokenizerJson);
-            if (tokenizerConfigJson != null) {
-                config = JSON.readTree(tokenizerConfigJson);
-            }
-        } catch (IOException e) {
-            throw new BadInputException("tokenizer " + source + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (parsed == null || !parsed.isObject() || !parsed.has("model")) {
+        JsonNode parsed = JsonFiles.parse(tokenizerJson, "tokenizer " + source);
+        JsonNode config = tokenizerConfigJson == null ? null
+                : JsonFiles.parse(tokenizerConfigJson, "tokenizer_config.json beside " + source);
+        if (!parsed.isObject() || !parsed.has("model")) {
             throw new BadInputException("tokenizer " + source + ": not a Hugging Face tokenizer.json (no \"model\")");
         }
         SpecialTokens specials = SpecialTokens.resolve(parsed, config, source);
@@ -130,7 +117,7 @@ public final class HfTokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new BadInputException("tokenizer " + source + ": DJL cannot load it: " + e.getMessage(), e);
         }
-        return new HfTokenizer(djl, sha256(tokenizerJson), specials, source);
+        return new HfTokenizer(djl, sha256(tokenizerJson), specials, vocabSize(parsed), source);
     }
 
     /** Hex SHA-256 of {@code bytes} (used for the tokenizer file in manifests). */
@@ -233,6 +220,31 @@ public final class HfTokenizer implements AutoCloseable {
         } finally {
             Reference.reachabilityFence(this);
         }
+    }
+
+    /**
+     * One past the largest id this tokenizer can produce: the model vocabulary's ids ({@code model.vocab}, a map
+     * for BPE/WordPiece/WordLevel, a list for Unigram) and the added tokens'. A model must have at least this
+     * {@code vocab_size} for every id to have an embedding row.
+     */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    private static int vocabSize(JsonNode tokenizerJson) {
+        long limit = 0;
+        JsonNode vocab = tokenizerJson.path("model").path("vocab");
+        if (vocab.isArray()) {
+            limit = vocab.size();
+        } else if (vocab.isObject()) {
+            for (JsonNode id : (Iterable<JsonNode>) vocab::elements) {
+                limit = Math.max(limit, id.asLong() + 1);
+            }
+        }
+        for (JsonNode added : tokenizerJson.path("added_tokens")) {
+            limit = Math.max(limit, added.path("id").asLong() + 1);
+        }
+        return (int) Math.min(limit, Integer.MAX_VALUE);
     }
 
     public SpecialTokens specialTokens() {

@@ -1,12 +1,12 @@
 package dev.sinklora.model.io.safetensors;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.model.io.JsonFiles;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +25,6 @@ final class ShardIndex {
     static final String FILE_NAME = "model.safetensors.index.json";
 
     private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
 
@@ -53,13 +52,7 @@ final class ShardIndex {
 
     /** As {@link #readWeightMap(Path)}, for the index's bytes; {@code indexFile} names it in messages. */
     static Map<String, String> readWeightMap(byte[] bytes, String indexFile) throws IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw new BadInputException(indexFile + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        JsonNode map = root == null ? null : root.get("weight_map");
+        JsonNode map = JsonFiles.parse(bytes, indexFile).get("weight_map");
         if (map == null || !map.isObject()) {
             throw new BadInputException(indexFile + ": no \"weight_map\" object");
         }
