@@ -18,10 +18,7 @@ import dev.sinklora.model.score.SequenceScorer;
 import dev.sinklora.testing.BaseCheckpoints;
 import dev.sinklora.testing.ModelFixtures;
 import dev.sinklora.testing.SparkTestSession;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
+import dev.sinklora.testing.TrainingCorpus;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,22 +48,7 @@ class TrainJobTest {
 
     @BeforeAll
     static void writeCorpus() throws Exception {
-        data = tmp.resolve("corpus");
-        SparkSession spark = SparkTestSession.get();
-        StructType schema = new StructType()
-                .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-                .add("doc_starts", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-                .add("length", DataTypes.IntegerType, false);
-        List<org.apache.spark.sql.Row> rows = new ArrayList<>();
-        for (int k = 0; k < 16; k++) {
-            List<Integer> ids = new ArrayList<>();
-            for (int i = 0; i < SEQ; i++) {
-                ids.add(i == 0 ? 1 : 5 + (k * 7 + i * 3) % 40); // BOS, then an arithmetic progression mod 40
-            }
-            rows.add(RowFactory.create(ids, List.of(0), SEQ));
-        }
-        spark.createDataFrame(rows, schema).coalesce(2).write().parquet(data.resolve("train").toString());
-        Files.writeString(data.resolve("manifest.json"), "{\"seq_len\": " + SEQ + ", \"documents\": 16}");
+        data = TrainingCorpus.write(SparkTestSession.get(), tmp.resolve("corpus"), SEQ);
     }
 
     static TrainOptions options(Path out, AttentionMode mode, int maxSteps, int saveEvery, boolean resume) {
