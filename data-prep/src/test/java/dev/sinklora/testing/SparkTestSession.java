@@ -12,6 +12,7 @@ import java.nio.file.Path;
  */
 public final class SparkTestSession {
     private static SparkSession spark;
+    private static boolean stopAtExit;
 
     private SparkTestSession() {
     }
@@ -32,8 +33,22 @@ public final class SparkTestSession {
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> spark.stop()));
+            if (!stopAtExit) {
+                Runtime.getRuntime().addShutdownHook(new Thread(SparkTestSession::stop));
+                stopAtExit = true;
+            }
         }
         return spark;
+    }
+
+    /**
+     * Stops the session now; a later {@link #get} starts a new one. Only for a test JVM that needs another
+     * master afterwards (one SparkContext per JVM), such as spark-jobs' own local-cluster surefire execution.
+     */
+    public static synchronized void stop() {
+        if (spark != null) {
+            spark.stop();
+            spark = null;
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.train.FrozenBaseCache;
+import dev.sinklora.train.RecomputeMode;
 import dev.sinklora.train.bench.SgemmBenchmark;
 import dev.sinklora.train.bench.TrainStepBenchmark;
 import org.apache.hadoop.conf.Configuration;
@@ -43,6 +44,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--modes", split = ",", defaultValue = "sf,full", paramLabel = "MODE",
             description = "attention modes (default: ${DEFAULT-VALUE})")
     List<String> modes;
+
+    @Option(names = "--recompute", split = ",", defaultValue = "layer", paramLabel = "MODE",
+            description = "how the layer runs, one case each: layer (recompute one decoder layer at a time), none"
+                    + " (one graph keeping every activation); layer,none also prints their step-time ratio"
+                    + " (default: ${DEFAULT-VALUE})")
+    List<String> recompute;
 
     @Option(names = "--steps", defaultValue = "3", description = "timed local steps per case (default: ${DEFAULT-VALUE})")
     int steps;
@@ -90,6 +97,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         LoraConfig lora = new LoraConfig(loraR, 2.0 * loraR, 0.0, LoraConfig.parseTargets(loraTargets),
                 LoraConfig.parseTrainable(trainable));
         List<AttentionMode> parsedModes = modes.stream().map(AttentionMode::parse).toList();
+        List<RecomputeMode> recomputeModes = recompute.stream().map(RecomputeMode::parse).toList();
         String baseUri = HadoopModelDirectory.of(base, new Configuration()).describe();
         LlamaConfig c = FrozenBaseCache.get(baseUri).config();
         String loadBefore = BenchTrainReport.loadAverage();
@@ -112,17 +120,21 @@ public final class BenchTrainCommand implements Callable<Integer> {
                 averagingFrequency, budget, seed);
         long t0 = System.nanoTime();
         for (AttentionMode mode : parsedModes) {
-            TrainStepBenchmark.runLocal(jit, mode, warmN);
+            for (RecomputeMode r : recomputeModes) {
+                TrainStepBenchmark.runLocal(jit, mode, warmN, r);
+            }
         }
-        System.out.printf("JIT warm-up: 3 untimed steps per mode at N=%d (%.1f s)%n", warmN, (System.nanoTime() - t0) / 1e9);
+        System.out.printf("JIT warm-up: 3 untimed steps per case at N=%d (%.1f s)%n", warmN, (System.nanoTime() - t0) / 1e9);
 
         List<TrainStepBenchmark.Outcome> outcomes = new ArrayList<>();
         report.printLocalHeader();
         for (int n : lengths) {
             for (AttentionMode mode : parsedModes) {
-                TrainStepBenchmark.Outcome o = TrainStepBenchmark.runLocal(settings, mode, n);
-                outcomes.add(o);
-                report.printLocal(o);
+                for (RecomputeMode r : recomputeModes) {
+                    TrainStepBenchmark.Outcome o = TrainStepBenchmark.runLocal(settings, mode, n, r);
+                    outcomes.add(o);
+                    report.printLocal(o);
+                }
             }
             report.printRatio(outcomes, n, false);
         }
@@ -153,6 +165,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
         }
         require(!modes.isEmpty(), "--modes needs at least one mode");
         modes.forEach(AttentionMode::parse);
+        require(!recompute.isEmpty(), "--recompute needs at least one mode");
+        recompute.forEach(RecomputeMode::parse);
         require(steps >= 1, "--steps must be >= 1, got " + steps);
         require(warmup >= 0, "--warmup must be >= 0, got " + warmup);
         require(sparkRounds >= 0, "--spark-rounds must be >= 0, got " + sparkRounds);

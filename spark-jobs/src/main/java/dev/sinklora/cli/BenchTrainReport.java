@@ -7,6 +7,7 @@ import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.TrainableExtra;
+import dev.sinklora.train.RecomputeMode;
 import dev.sinklora.train.bench.SgemmBenchmark;
 import dev.sinklora.train.bench.TrainStepBenchmark;
 import dev.sinklora.train.bench.TrainStepFlops;
@@ -18,7 +19,7 @@ import java.util.List;
 
 /**
  * What {@code bench-train} prints: the header, the sgemm lines, the table of local steps, the table
- * of averaging rounds, the sf/full ratios, and the JSON object of the last line. Holds the run's
+ * of averaging rounds, the sf/full and recompute/none ratios, and the JSON object of the last line. Holds the run's
  * fixed facts and, once sgemm ran, the MFU denominator.
  */
 final class BenchTrainReport {
@@ -76,23 +77,24 @@ final class BenchTrainReport {
 
     void printLocalHeader() {
         System.out.printf("%nlocal steps (ComputationGraph.fit, one [1, N] minibatch per step):%n");
-        System.out.printf("%-6s %-18s %10s %10s %12s %10s %8s %6s %10s %10s%n", "N", "pattern", "step ms", "tokens/s",
-                "GFLOP/step", "GFLOP/s", "MFU", "cores", "peak RSS", "workspace");
+        System.out.printf("%-6s %-18s %-9s %10s %10s %12s %10s %8s %6s %10s %10s %10s%n", "N", "pattern", "recompute",
+                "step ms", "tokens/s", "GFLOP/step", "GFLOP/s", "MFU", "cores", "peak RSS", "ND4J peak", "workspace");
         System.out.flush();
     }
 
     void printLocal(TrainStepBenchmark.Outcome o) {
         if (o.local() == null) {
-            System.out.printf("%-6d %-18s %s%n", o.n(), o.pattern(), o.error());
+            System.out.printf("%-6d %-18s %-9s %s%n", o.n(), o.pattern(), o.recompute().cliName(), o.error());
             System.out.flush();
             return;
         }
         double secs = o.local().medianMillis() / 1e3;
         double gflop = o.flops().model() / 1e9;
         long rss = o.local().peakRssBytes();
-        System.out.printf("%-6d %-18s %10.1f %10.1f %12.3f %10.2f %7.2f%% %6.2f %7.2fGiB %7.2fGiB%s%n", o.n(),
-                o.pattern(), o.local().medianMillis(), o.n() / secs, gflop, gflop / secs,
-                100 * gflop / secs / peakGflops, o.local().coresUsed(), rss / GIB, o.local().workspaceBytes() / GIB,
+        System.out.printf("%-6d %-18s %-9s %10.1f %10.1f %12.3f %10.2f %7.2f%% %6.2f %7.2fGiB %7.2fGiB %7.2fGiB%s%n",
+                o.n(), o.pattern(), o.recompute().cliName(), o.local().medianMillis(), o.n() / secs, gflop,
+                gflop / secs, 100 * gflop / secs / peakGflops, o.local().coresUsed(), rss / GIB,
+                o.local().peakNd4jBytes() / GIB, o.local().workspaceBytes() / GIB,
                 rss > settings.memoryBudgetBytes() ? "  (over the memory budget)" : "");
         System.out.flush();
     }
@@ -101,58 +103,84 @@ final class BenchTrainReport {
         System.out.printf("%nparameter-averaging rounds on Spark (%d workers x %d steps each, then one average;"
                         + " one warm-up round, median of %d):%n", workers, settings.averagingFrequency(),
                 settings.sparkRounds());
-        System.out.printf("%-6s %-18s %10s %10s %10s %8s %10s%n", "N", "pattern", "round ms", "tokens/s", "GFLOP/s",
-                "MFU", "peak RSS");
+        System.out.printf("%-6s %-18s %-9s %10s %10s %10s %8s %10s%n", "N", "pattern", "recompute", "round ms",
+                "tokens/s", "GFLOP/s", "MFU", "peak RSS");
         System.out.flush();
     }
 
     void printSpark(TrainStepBenchmark.Outcome o) {
         TrainStepBenchmark.Spark s = o.spark();
         if (s.skipped() != null) {
-            System.out.printf("%-6d %-18s skipped: %s%n", o.n(), o.pattern(), s.skipped());
+            System.out.printf("%-6d %-18s %-9s skipped: %s%n", o.n(), o.pattern(), o.recompute().cliName(), s.skipped());
         } else {
             double secs = s.medianRoundMillis() / 1e3;
             double gflop = o.flops().model() / 1e9 * s.workers() * s.averagingFrequency();
-            System.out.printf("%-6d %-18s %10.1f %10.1f %10.2f %7.2f%% %7.2fGiB%n", o.n(), o.pattern(),
-                    s.medianRoundMillis(), s.tokensPerRound(o.n()) / secs, gflop / secs,
+            System.out.printf("%-6d %-18s %-9s %10.1f %10.1f %10.2f %7.2f%% %7.2fGiB%n", o.n(), o.pattern(),
+                    o.recompute().cliName(), s.medianRoundMillis(), s.tokensPerRound(o.n()) / secs, gflop / secs,
                     100 * gflop / secs / peakGflops, s.peakRssBytes() / GIB);
         }
         System.out.flush();
     }
 
-    /** Prints the sf/full tokens/s ratio at {@code n} when both ran. */
+    /**
+     * Prints, at {@code n}, the sf/full tokens/s ratio per recomputation mode, and (local steps) the step-time
+     * ratio of recomputation over none per attention mode, where both cases ran.
+     */
     void printRatio(List<TrainStepBenchmark.Outcome> outcomes, int n, boolean spark) {
-        Double r = spark ? sparkRatio(outcomes, n) : localRatio(outcomes, n);
-        if (r != null) {
-            System.out.printf("%-6d sf/full tokens/s %.2fx%s%n", n, r, spark ? " (averaging rounds)" : "");
-            System.out.flush();
+        for (RecomputeMode r : RecomputeMode.values()) {
+            Double ratio = spark ? sparkRatio(outcomes, n, r) : localRatio(outcomes, n, r);
+            if (ratio != null) {
+                System.out.printf("%-6d sf/full tokens/s %.2fx (recompute %s)%s%n", n, ratio, r.cliName(),
+                        spark ? " (averaging rounds)" : "");
+            }
         }
+        if (!spark) {
+            for (AttentionMode m : AttentionMode.values()) {
+                Double ratio = recomputeRatio(outcomes, n, m);
+                if (ratio != null) {
+                    System.out.printf("%-6d %s step time, recompute layer / none: %.2fx%n", n, m.cliName(), ratio);
+                }
+            }
+        }
+        System.out.flush();
     }
 
-    private static Double localRatio(List<TrainStepBenchmark.Outcome> os, int n) {
-        TrainStepBenchmark.Outcome sf = find(os, n, AttentionMode.SF);
-        TrainStepBenchmark.Outcome full = find(os, n, AttentionMode.FULL);
+    private static Double localRatio(List<TrainStepBenchmark.Outcome> os, int n, RecomputeMode r) {
+        TrainStepBenchmark.Outcome sf = find(os, n, AttentionMode.SF, r);
+        TrainStepBenchmark.Outcome full = find(os, n, AttentionMode.FULL, r);
         if (sf == null || full == null || sf.local() == null || full.local() == null) {
             return null;
         }
         return full.local().medianMillis() / sf.local().medianMillis();
     }
 
-    private static Double sparkRatio(List<TrainStepBenchmark.Outcome> os, int n) {
-        TrainStepBenchmark.Outcome sf = find(os, n, AttentionMode.SF);
-        TrainStepBenchmark.Outcome full = find(os, n, AttentionMode.FULL);
+    private static Double sparkRatio(List<TrainStepBenchmark.Outcome> os, int n, RecomputeMode r) {
+        TrainStepBenchmark.Outcome sf = find(os, n, AttentionMode.SF, r);
+        TrainStepBenchmark.Outcome full = find(os, n, AttentionMode.FULL, r);
         if (sf == null || full == null || !ran(sf.spark()) || !ran(full.spark())) {
             return null;
         }
         return full.spark().medianRoundMillis() / sf.spark().medianRoundMillis();
     }
 
+    /** Step time with recomputation over step time without, for one length and attention mode. */
+    private static Double recomputeRatio(List<TrainStepBenchmark.Outcome> os, int n, AttentionMode m) {
+        TrainStepBenchmark.Outcome layer = find(os, n, m, RecomputeMode.LAYER);
+        TrainStepBenchmark.Outcome none = find(os, n, m, RecomputeMode.NONE);
+        if (layer == null || none == null || layer.local() == null || none.local() == null) {
+            return null;
+        }
+        return layer.local().medianMillis() / none.local().medianMillis();
+    }
+
     private static boolean ran(TrainStepBenchmark.Spark s) {
         return s != null && s.skipped() == null;
     }
 
-    private static TrainStepBenchmark.Outcome find(List<TrainStepBenchmark.Outcome> os, int n, AttentionMode mode) {
-        return os.stream().filter(o -> o.n() == n && o.pattern().mode() == mode).findFirst().orElse(null);
+    private static TrainStepBenchmark.Outcome find(List<TrainStepBenchmark.Outcome> os, int n, AttentionMode mode,
+                                                   RecomputeMode r) {
+        return os.stream().filter(o -> o.n() == n && o.pattern().mode() == mode && o.recompute() == r)
+                .findFirst().orElse(null);
     }
 
     private String trainableNames() {
@@ -201,15 +229,28 @@ final class BenchTrainReport {
         ArrayNode rows = out.putArray("results");
         outcomes.forEach(o -> rows.add(row(json, o)));
         ArrayNode ratios = out.putArray("ratios");
+        ArrayNode recomputeRatios = out.putArray("recompute_ratios");
         outcomes.stream().mapToInt(TrainStepBenchmark.Outcome::n).distinct().forEach(n -> {
-            Double local = localRatio(outcomes, n);
-            Double spark = sparkRatio(outcomes, n);
-            if (local != null) {
-                ObjectNode r = ratios.addObject();
-                r.put("n", n);
-                r.put("sf_over_full_tokens_per_s", local);
-                if (spark != null) {
-                    r.put("sf_over_full_tokens_per_s_spark", spark);
+            for (RecomputeMode m : RecomputeMode.values()) {
+                Double local = localRatio(outcomes, n, m);
+                Double spark = sparkRatio(outcomes, n, m);
+                if (local != null) {
+                    ObjectNode r = ratios.addObject();
+                    r.put("n", n);
+                    r.put("recompute", m.cliName());
+                    r.put("sf_over_full_tokens_per_s", local);
+                    if (spark != null) {
+                        r.put("sf_over_full_tokens_per_s_spark", spark);
+                    }
+                }
+            }
+            for (AttentionMode m : AttentionMode.values()) {
+                Double r = recomputeRatio(outcomes, n, m);
+                if (r != null) {
+                    ObjectNode o = recomputeRatios.addObject();
+                    o.put("n", n);
+                    o.put("mode", m.cliName());
+                    o.put("layer_over_none_step_time", r);
                 }
             }
         });
@@ -222,6 +263,7 @@ final class BenchTrainReport {
         row.put("n", o.n());
         row.put("mode", o.pattern().mode().cliName());
         row.put("pattern", o.pattern().toString());
+        row.put("recompute", o.recompute().cliName());
         row.put("rope_factor", o.ropeFactor());
         row.put("model_gflop", f.model() / 1e9);
         row.put("model_useful_gflop", f.modelUseful() / 1e9);
@@ -243,6 +285,7 @@ final class BenchTrainReport {
             row.put("loss", o.local().lastLoss());
             row.put("cores_used", o.local().coresUsed());
             row.put("peak_rss_bytes", o.local().peakRssBytes());
+            row.put("peak_nd4j_bytes", o.local().peakNd4jBytes());
             row.put("workspace_bytes", o.local().workspaceBytes());
         }
         TrainStepBenchmark.Spark s = o.spark();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.lora.LoraConfig;
+import dev.sinklora.train.RecomputeMode;
 import dev.sinklora.train.TrainJob;
 import dev.sinklora.train.TrainOptions;
 import picocli.CommandLine.Command;
@@ -99,13 +100,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed for LoRA init and data order (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--recompute", defaultValue = "layer", paramLabel = "MODE",
+            description = "layer: keep each decoder layer's input and recompute one layer at a time in the backward"
+                    + " pass (memory: one layer's activations); none: one graph keeping every activation"
+                    + " (default: ${DEFAULT-VALUE})")
+    String recompute;
+
     @Override
     public Integer call() throws Exception {
         LoraConfig lora = new LoraConfig(loraR, loraAlpha, loraDropout, LoraConfig.parseTargets(loraTargets),
                 LoraConfig.parseTrainable(trainable));
         TrainOptions o = new TrainOptions(base, data, out, AttentionMode.parse(attention), seqLen, groupSize,
                 sinkTokens, ropeFactor, lora, learningRate, warmupSteps, weightDecay, maxSteps, epochs, batchSize,
-                averagingFrequency, workers, saveEvery, resume, overwrite, seed);
+                averagingFrequency, workers, saveEvery, resume, overwrite, seed, RecomputeMode.parse(recompute));
         SparkSessions session = SparkSessions.forCommand("train");
         TrainJob.Result r;
         try {

@@ -76,7 +76,7 @@ public final class MergeJob {
     }
 
     /**
-     * One spec per adapter, named after its directory: each URI is an adapter directory (has
+     * One spec per adapter, named after its directory, with every URI qualified: each URI is an adapter directory (has
      * {@code adapter_config.json}) or a run directory whose {@code step-*} subdirectories are adapters (directly, or
      * in an {@code adapter/} subdirectory).
      *
@@ -88,6 +88,8 @@ public final class MergeJob {
             throw new BadInputException("--adapters: no adapters given");
         }
         ModelDirectory outParent = HadoopModelDirectory.of(template.out(), conf);
+        // qualified here, on the driver: an executor would resolve a relative path in its own working directory
+        String base = HadoopModelDirectory.of(template.base(), conf).describe();
         Map<String, String> byName = new HashMap<>();
         List<MergeSpec> specs = new ArrayList<>();
         for (String uri : adapterUris) {
@@ -98,7 +100,7 @@ public final class MergeJob {
                             + " would both export to " + outParent.child(a.getKey()).describe()
                             + "; merge them in separate runs");
                 }
-                specs.add(new MergeSpec(a.getKey(), template.base(), a.getValue().describe(),
+                specs.add(new MergeSpec(a.getKey(), base, a.getValue().describe(),
                         outParent.child(a.getKey()).describe(), template.dtype(), template.maxShardBytes(),
                         template.overwrite(), template.ropeFactor()));
             }

@@ -51,7 +51,7 @@ public final class FrozenBaseCache {
         return CACHE.computeIfAbsent(baseUri, uri -> {
             try {
                 LOADS.incrementAndGet();
-                return LlamaModel.load(HadoopModelDirectory.of(uri, conf));
+                return LlamaModel.loadStored(HadoopModelDirectory.of(uri, conf));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot load frozen base " + uri, e);
             }

@@ -11,15 +11,20 @@ import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.LoraProjection;
 import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.model.samediff.SameDiffs;
+import dev.sinklora.train.recompute.RecomputingOutputLayer;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,7 +35,13 @@ import java.util.Set;
 /**
  * The whole LLaMA + LoRA as one DL4J output layer, built from the model core's {@link LlamaGraph}.
  * Its DL4J parameters are only the trainable tensors ({@link TrainableParams}); the frozen base
- * comes from {@link FrozenBaseCache} as SameDiff constants, so it is never broadcast or averaged.
+ * comes from {@link FrozenBaseCache}, so it is never broadcast or averaged.
+ *
+ * <p>How it runs ({@link #getRecompute}): {@code layer} (default) instantiates a
+ * {@link RecomputingOutputLayer}, which keeps only each decoder layer's input and recomputes one layer
+ * at a time in the backward pass; {@code none} runs {@link #defineLayer}'s one SameDiff graph of the
+ * whole model (base weights as constants), whose gradient session keeps every activation: the oracle
+ * the recomputing layer is tested against. Both have the same parameters, score and gradients.
  *
  * <p>Input: token ids {@code [B, N]} (as floats, DL4J's only input type), or, with trainable
  * embeddings, the output of a DL4J embedding layer in front ({@code [B, N, hidden]}). Labels: the next-token
@@ -55,6 +66,7 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
     private double loraAlpha = 16;
     private List<String> targets = new ArrayList<>(LlamaTensors.ATTENTION_PROJECTIONS);
     private List<String> trainable = new ArrayList<>();
+    private String recompute = RecomputeMode.LAYER.cliName();
 
     public SinkLoraLayer() {
     }
@@ -68,6 +80,26 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
     public AttentionPattern pattern() {
         AttentionMode mode = AttentionMode.parse(attention);
         return mode == AttentionMode.FULL ? AttentionPattern.FULL : new AttentionPattern(mode, groupSize, sinkTokens);
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
+                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        if (RecomputeMode.parse(recompute) == RecomputeMode.NONE) {
+            return super.instantiate(conf, listeners, layerIndex, layerParamsView, initializeParams, networkDataType);
+        }
+        // what DL4J's SameDiffOutputLayer configuration does, with the recomputing runtime layer
+        RecomputingOutputLayer layer = new RecomputingOutputLayer(conf, networkDataType);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+        layer.setConf(conf);
+        return layer;
+    }
+
+    /** Whether the input is embeddings from a trainable DL4J embedding layer in front (else token ids). */
+    public boolean embeddingsAsInput() {
+        return loraConfig().trainable().contains(TrainableExtra.EMBED);
     }
 
     @Override
@@ -118,7 +150,7 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
         });
 
         LlamaGraph.Outputs out;
-        if (lora.trainable().contains(TrainableExtra.EMBED)) {
+        if (embeddingsAsInput()) {
             // input: embeddings from the trainable DL4J embedding layer in front, [B, N, hidden]
             SDVariable x = input.reshape((long) batchSize * seqLen, c.hiddenSize());
             out = LlamaGraph.buildFromEmbeddings(sd, c, weights, projection, x, null, batchSize, seqLen,
@@ -131,14 +163,9 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
         sd.updateVariableNameAndReference(logits, "logits");
 
         SDVariable target = labels.reshape((long) batchSize * seqLen);             // [B*N]
-        SDVariable mask = target.gte(0.0).castTo(DataType.FLOAT);
-        SDVariable safeTarget = target.mul(mask).castTo(DataType.INT);
-        SDVariable nll = sd.loss.sparseSoftmaxCrossEntropy(logits, safeTarget);   // [B*N]
         // DL4J's output layer always asks for dL/d(input); ids are not differentiable, so add
         // 0 * sum(input) to give that gradient a defined value (zero).
-        // DL4J divides an output layer's score and gradients by the minibatch size, so return the mean
-        // NLL over the minibatch's target tokens times B: score and update then follow the token mean.
-        SDVariable loss = nll.mul(mask).sum().div(mask.sum().add(1e-9)).mul((double) batchSize)
+        SDVariable loss = TrainingLoss.loss(TrainingLoss.targetNll(sd, logits, target), batchSize)
                 .add(input.sum().mul(0.0));
         // sd.loss.* registers its own output as the loss; ours is the masked mean.
         sd.setLossVariables(loss);
@@ -177,4 +204,6 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
     public void setTargets(List<String> targets) { this.targets = targets; }
     public List<String> getTrainable() { return trainable; }
     public void setTrainable(List<String> trainable) { this.trainable = trainable; }
+    public String getRecompute() { return recompute; }
+    public void setRecompute(String recompute) { this.recompute = recompute; }
 }

@@ -246,6 +246,7 @@ public final class TrainJob {
         layer.setLoraAlpha(o.lora().alpha());
         layer.setTargets(new ArrayList<>(o.lora().targets()));
         layer.setTrainable(new ArrayList<>(o.trainableNames()));
+        layer.setRecompute(o.recompute().cliName());
         return layer;
     }
 

@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Everything {@code sinklora train} takes, validated at construction. Null means "derive it":
  * seq-len from the data's manifest, group size {@code N/4}, sinks 4 for sf, the RoPE factor from
- * seq-len / max_position_embeddings, workers from Spark's default parallelism.
+ * seq-len / max_position_embeddings, workers from Spark's default parallelism. {@code recompute}: how the
+ * model runs (not a hyperparameter: both modes compute the same gradients).
  */
 public record TrainOptions(
         String base,
@@ -34,7 +35,18 @@ public record TrainOptions(
         int saveEvery,
         boolean resume,
         boolean overwrite,
-        long seed) {
+        long seed,
+        RecomputeMode recompute) {
+
+    /** With {@code --recompute layer}, the default. */
+    public TrainOptions(String base, String data, String out, AttentionMode attention, Integer seqLen, Integer groupSize,
+                        Integer sinkTokens, Double ropeFactor, LoraConfig lora, double learningRate, int warmupSteps,
+                        double weightDecay, Integer maxSteps, Integer epochs, int batchSize, int averagingFrequency,
+                        Integer workers, int saveEvery, boolean resume, boolean overwrite, long seed) {
+        this(base, data, out, attention, seqLen, groupSize, sinkTokens, ropeFactor, lora, learningRate, warmupSteps,
+                weightDecay, maxSteps, epochs, batchSize, averagingFrequency, workers, saveEvery, resume, overwrite, seed,
+                RecomputeMode.LAYER);
+    }
 
     public TrainOptions {
         require(base != null && !base.isBlank(), "--base is required");
@@ -55,6 +67,7 @@ public record TrainOptions(
         require(workers == null || workers > 0, "--workers must be > 0, got " + workers);
         require(saveEvery > 0, "--save-every must be > 0, got " + saveEvery);
         require(!(resume && overwrite), "--resume and --overwrite contradict each other");
+        require(recompute != null, "--recompute is required");
         require(lora.dropout() == 0.0, "--lora-dropout " + lora.dropout()
                 + " is not supported yet: SameDiff layers in DL4J have no train/inference switch for dropout");
         if (attention == AttentionMode.FULL) {

@@ -29,10 +29,11 @@ class BenchTrainCommandTest {
         SparkTestSession.get(); // the command's getOrCreate() finds the test session
         CliRunner.Result r = CliRunner.run("bench-train", "--base", BASE, "--lengths", "32", "--modes", "sf,full",
                 "--steps", "2", "--warmup", "1", "--spark-rounds", "1", "--averaging-frequency", "1",
-                "--sgemm-size", "64", "--sgemm-repeats", "1", "--lora-r", "4");
+                "--sgemm-size", "64", "--sgemm-repeats", "1", "--lora-r", "4", "--recompute", "layer,none");
         assertEquals(0, r.exitCode(), r.err());
         assertFalse(r.out().contains("Added differentiated op"), "SameDiff's op listing leaked into the table");
         assertTrue(r.out().contains("sf/full tokens/s"), r.out());
+        assertTrue(r.out().contains("sf step time, recompute layer / none"), r.out());
         JsonNode json = new ObjectMapper().readTree(r.lastLine());
 
         double peak = json.get("mfu_denominator_gflops").asDouble();
@@ -41,7 +42,7 @@ class BenchTrainCommandTest {
         assertTrue(json.get("flop_convention").asText().contains("masked entries included"));
 
         JsonNode results = json.get("results");
-        assertEquals(2, results.size());
+        assertEquals(4, results.size()); // sf layer, sf none, full layer, full none
         LlamaConfig c = LlamaConfig.load(ModelFixtures.tinyBase());
         LoraConfig lora = new LoraConfig(4, 8, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj"), Set.of());
         for (JsonNode row : results) {
@@ -58,15 +59,35 @@ class BenchTrainCommandTest {
             assertEquals(32 / (ms / 1e3), row.get("tokens_per_s").asDouble(), 1e-6);
             assertEquals(f.model() / 1e9 / (ms / 1e3) / peak, row.get("mfu").asDouble(), 1e-9);
             assertTrue(Double.isFinite(row.get("loss").asDouble()));
+            assertTrue(row.get("peak_nd4j_bytes").asLong() > 0 && row.get("peak_nd4j_bytes").asLong()
+                    < row.get("peak_rss_bytes").asLong(), row.toString());
             JsonNode spark = row.get("spark");
             assertEquals(2, spark.get("workers").asInt()); // local[2]
             assertEquals(1, spark.get("round_ms_all").size());
             assertEquals(2 * 32 / (spark.get("round_ms").asDouble() / 1e3), spark.get("tokens_per_s").asDouble(), 1e-6);
         }
         assertEquals("sf(G=8,S=4)", results.get(0).get("pattern").asText());
+        assertEquals("layer", results.get(0).get("recompute").asText());
+        assertEquals("none", results.get(1).get("recompute").asText());
+        // the same training steps either way
+        assertEquals(results.get(1).get("loss").asDouble(), results.get(0).get("loss").asDouble(), 1e-5);
+        assertEquals(results.get(3).get("loss").asDouble(), results.get(2).get("loss").asDouble(), 1e-5);
         JsonNode ratio = json.get("ratios").get(0);
-        assertEquals(results.get(1).get("step_ms").asDouble() / results.get(0).get("step_ms").asDouble(),
+        assertEquals("layer", ratio.get("recompute").asText());
+        assertEquals(results.get(2).get("step_ms").asDouble() / results.get(0).get("step_ms").asDouble(),
                 ratio.get("sf_over_full_tokens_per_s").asDouble(), 1e-9);
+        assertEquals(2, json.get("recompute_ratios").size());
+        JsonNode recompute = null;
+        for (JsonNode rr : json.get("recompute_ratios")) {
+            recompute = rr.get("mode").asText().equals("sf") ? rr : recompute;
+        }
+        assertEquals(results.get(0).get("step_ms").asDouble() / results.get(1).get("step_ms").asDouble(),
+                recompute.get("layer_over_none_step_time").asDouble(), 1e-9);
+    }
+
+    @Test
+    void unknownRecomputeModeIsRejected() {
+        assertBadInput("--recompute: unknown mode 'all'", "--recompute", "layer,all");
     }
 
     @Test

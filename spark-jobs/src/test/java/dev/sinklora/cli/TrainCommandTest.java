@@ -76,6 +76,7 @@ class TrainCommandTest {
         assertBad("give --max-steps or --epochs, not both", args(out, "--max-steps", "2", "--epochs", "1"));
         assertBad("--group-size and --sink-tokens do not apply", args(out, "--attention", "full", "--group-size", "8"));
         assertBad("unknown attention mode", args(out, "--attention", "dense"));
+        assertBad("--recompute: unknown mode 'all'", args(out, "--recompute", "all"));
         assertTrue(Files.notExists(out), "nothing written for rejected options");
     }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +77,23 @@ class MergeJobTest {
         assertEquals(TinyLlama.scoreUnmerged(run.resolve("step-000200/adapter")), s200, 1e-5);
         assertNotEquals(s100, s200, 1e-3);
         assertEquals(s100, TinyLlama.score(LlamaModel.load(out.resolve("final"))), 0.0);
+    }
+
+    @Test
+    void relativePathsReachTheTasksQualified(@TempDir Path tmp) throws IOException {
+        // an executor resolves a relative path in its own working directory (on a worker: the application's folder)
+        Path cwd = Path.of("").toAbsolutePath();
+        TinyLlama.copyDir(TinyLlama.adapter(), tmp.resolve("run/step-000001"));
+        MergeSpec relative = new MergeSpec(null, cwd.relativize(TinyLlama.base().toAbsolutePath()).toString(), null,
+                cwd.relativize(tmp.resolve("out")).toString(), null, MergeExporter.DEFAULT_MAX_SHARD_BYTES, false, null);
+        MergeSpec spec = MergeJob.plan(new Configuration(), List.of(cwd.relativize(tmp.resolve("run")).toString()),
+                relative).get(0);
+        for (String uri : List.of(spec.base(), spec.adapter(), spec.out())) {
+            assertTrue(uri.startsWith("file:/"), uri);
+        }
+        assertEquals(TinyLlama.base().toRealPath(), Path.of(URI.create(spec.base())).toRealPath());
+        assertEquals(tmp.resolve("run/step-000001").toRealPath(), Path.of(URI.create(spec.adapter())).toRealPath());
+        assertEquals(tmp.toRealPath().resolve("out/step-000001"), Path.of(URI.create(spec.out())).normalize());
     }
 
     @Test

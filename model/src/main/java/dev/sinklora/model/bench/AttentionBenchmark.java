@@ -5,7 +5,7 @@ import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.attention.BlockLayout;
 import dev.sinklora.model.attention.ChunkedAttention;
 import dev.sinklora.model.attention.GroupwiseAttention;
-import dev.sinklora.model.samediff.PeakTrackingMemoryMgr;
+import dev.sinklora.model.samediff.ArenaMemoryMgr;
 import dev.sinklora.model.samediff.SameDiffs;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -153,7 +153,7 @@ public final class AttentionBenchmark {
         }
         // Tracked memory: one run under a manager that frees every array as soon as it is dead.
         SameDiff gradFn = sd.getFunction("grad");
-        PeakTrackingMemoryMgr mmgr = new PeakTrackingMemoryMgr();
+        ArenaMemoryMgr mmgr = new ArenaMemoryMgr();
         InferenceSession session = new InferenceSession(gradFn);
         session.setMmgr(mmgr);
         gradFn.getSessions().put(Thread.currentThread().getId(), session);

@@ -60,7 +60,7 @@ public final class IncrementalDecoder {
         this.model = model;
         this.config = model.config();
         this.prefillChunk = prefillChunk;
-        var w = model.weights();
+        var w = model.widened().weights(); // eager FP32 ops: a half-precision base is widened once
         this.layers = new Layer[config.numHiddenLayers()];
         for (int l = 0; l < layers.length; l++) {
             String p = LlamaTensors.layer(l);

@@ -12,7 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The LLaMA decoder as SameDiff ops: embedding, per layer RMSNorm -> q/k/v -> RoPE (with linear
  * position interpolation) -> attention of the given pattern -> o_proj -> residual -> RMSNorm ->
  * SwiGLU MLP -> residual; final RMSNorm and lm_head. The one implementation of the model math:
- * scoring, evaluation and training all build it here.
+ * scoring, evaluation and training all build it here, either whole ({@link #build}) or piece by
+ * piece ({@link #attentionInputs}, {@link #attention}, {@link #attentionOutput}, {@link #head}:
+ * the pieces the whole model is made of, which activation recomputation builds one layer at a time).
  */
 public final class LlamaGraph {
 
@@ -21,6 +23,14 @@ public final class LlamaGraph {
 
     /** What {@link #build} returns. */
     public record Outputs(SDVariable hidden, SDVariable logits) {
+    }
+
+    /** RoPE tables of one sequence length, {@code [1, 1, N, D]} each. */
+    public record RopeTables(SDVariable cos, SDVariable sin) {
+    }
+
+    /** A layer's attention inputs, RoPE applied: q {@code [B, H, N, D]}, k and v {@code [B, KVH, N, D]}. */
+    public record Qkv(SDVariable q, SDVariable k, SDVariable v) {
     }
 
     /**
@@ -46,35 +56,76 @@ public final class LlamaGraph {
     public static Outputs buildFromEmbeddings(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj,
                                               SDVariable x, SDVariable embed, int batch, int n,
                                               AttentionPattern pattern, double factor) {
-        int heads = c.numAttentionHeads();
-        int kvHeads = c.numKeyValueHeads();
-        int d = c.headDim();
-        long tokens = (long) batch * n;
+        RopeTables rope = ropeTables(sd, c, n, factor);
+        for (int l = 0; l < c.numHiddenLayers(); l++) {
+            Qkv qkv = attentionInputs(sd, c, weights, proj, l, x, batch, n, rope);
+            SDVariable a = attention(sd, c, l, qkv, batch, n, pattern);
+            x = attentionOutput(sd, c, weights, proj, l, x, a, batch, n);
+        }
+        return head(sd, c, weights, proj, x, embed);
+    }
 
+    /** The RoPE tables for positions {@code 0..n-1}, as constants {@code rope_cos}/{@code rope_sin}. */
+    public static RopeTables ropeTables(SameDiff sd, LlamaConfig c, int n, double factor) {
+        int d = c.headDim();
         Rope rope = Rope.of(c, factor);
         SDVariable cos = sd.constant("rope_cos", Nd4j.create(
                 rope.cos(0, n), new long[]{1, 1, n, d}, DataType.FLOAT));
         SDVariable sin = sd.constant("rope_sin", Nd4j.create(
                 rope.sin(0, n), new long[]{1, 1, n, d}, DataType.FLOAT));
+        return new RopeTables(cos, sin);
+    }
 
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            String p = LlamaTensors.layer(l);
-            SDVariable h = rmsNorm(sd, x, weights.weight(sd, p + "input_layernorm.weight"), c.rmsNormEps());
-            SDVariable q = heads(linear(sd, weights, proj, l, "q_proj", h), batch, n, heads, d);   // [B, H, N, D]
-            SDVariable k = heads(linear(sd, weights, proj, l, "k_proj", h), batch, n, kvHeads, d); // [B, KVH, N, D]
-            SDVariable v = heads(linear(sd, weights, proj, l, "v_proj", h), batch, n, kvHeads, d);
-            q = rope(sd, q, cos, sin, d);
-            k = rope(sd, k, cos, sin, d);
-            SDVariable a = GroupwiseAttention.attend(sd, "l" + l + "_attn", q, k, v,
-                    batch, heads, kvHeads, n, d, pattern);                         // [B, H, N, D]
-            a = a.permute(0, 2, 1, 3).reshape(tokens, (long) heads * d);           // [T, H*D]
-            x = x.add(linear(sd, weights, proj, l, "o_proj", a));
+    /**
+     * Layer {@code l}'s attention inputs: RMSNorm, the q/k/v projections, RoPE.
+     *
+     * @param x [B*N, hidden] the layer's input (residual stream)
+     */
+    public static Qkv attentionInputs(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj, int l,
+                                      SDVariable x, int batch, int n, RopeTables rope) {
+        int d = c.headDim();
+        SDVariable h = rmsNorm(sd, x, weights.weight(sd, LlamaTensors.layer(l) + "input_layernorm.weight"),
+                c.rmsNormEps());
+        SDVariable q = heads(linear(sd, weights, proj, l, "q_proj", h), batch, n, c.numAttentionHeads(), d); // [B, H, N, D]
+        SDVariable k = heads(linear(sd, weights, proj, l, "k_proj", h), batch, n, c.numKeyValueHeads(), d);  // [B, KVH, N, D]
+        SDVariable v = heads(linear(sd, weights, proj, l, "v_proj", h), batch, n, c.numKeyValueHeads(), d);
+        return new Qkv(rope(sd, q, rope.cos(), rope.sin(), d), rope(sd, k, rope.cos(), rope.sin(), d), v);
+    }
 
-            SDVariable h2 = rmsNorm(sd, x, weights.weight(sd, p + "post_attention_layernorm.weight"), c.rmsNormEps());
-            SDVariable gate = linear(sd, weights, proj, l, "gate_proj", h2);      // [T, inter]
-            SDVariable up = linear(sd, weights, proj, l, "up_proj", h2);
-            x = x.add(linear(sd, weights, proj, l, "down_proj", sd.nn.swish(gate).mul(up)));
-        }
+    /** Layer {@code l}'s attention of {@code pattern}: [B, H, N, D] (before o_proj). */
+    public static SDVariable attention(SameDiff sd, LlamaConfig c, int l, Qkv qkv, int batch, int n,
+                                       AttentionPattern pattern) {
+        return GroupwiseAttention.attend(sd, "l" + l + "_attn", qkv.q(), qkv.k(), qkv.v(),
+                batch, c.numAttentionHeads(), c.numKeyValueHeads(), n, c.headDim(), pattern);
+    }
+
+    /**
+     * The rest of layer {@code l}: o_proj, residual, RMSNorm, SwiGLU MLP, residual.
+     *
+     * @param x    [B*N, hidden] the layer's input (residual stream)
+     * @param attn [B, H, N, D] the layer's attention output
+     * @return     [B*N, hidden] the layer's output
+     */
+    public static SDVariable attentionOutput(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj, int l,
+                                             SDVariable x, SDVariable attn, int batch, int n) {
+        long tokens = (long) batch * n;
+        SDVariable a = attn.permute(0, 2, 1, 3).reshape(tokens, (long) c.numAttentionHeads() * c.headDim()); // [T, H*D]
+        x = x.add(linear(sd, weights, proj, l, "o_proj", a));
+        SDVariable h2 = rmsNorm(sd, x, weights.weight(sd, LlamaTensors.layer(l) + "post_attention_layernorm.weight"),
+                c.rmsNormEps());
+        SDVariable gate = linear(sd, weights, proj, l, "gate_proj", h2);          // [T, inter]
+        SDVariable up = linear(sd, weights, proj, l, "up_proj", h2);
+        return x.add(linear(sd, weights, proj, l, "down_proj", sd.nn.swish(gate).mul(up)));
+    }
+
+    /**
+     * Final RMSNorm and lm_head (the embedding weight for a tied model).
+     *
+     * @param x     [T, hidden] the last layer's output
+     * @param embed the embedding variable if already taken from {@code weights}, else null
+     */
+    public static Outputs head(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj, SDVariable x,
+                               SDVariable embed) {
         SDVariable hidden = rmsNorm(sd, x, weights.weight(sd, LlamaTensors.FINAL_NORM), c.rmsNormEps());
         SDVariable head = !c.tieWordEmbeddings() ? weights.weight(sd, LlamaTensors.LM_HEAD)
                 : embed != null ? embed : weights.weight(sd, LlamaTensors.EMBED);

@@ -21,9 +21,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A LLaMA model in memory: its config and its (frozen) weights as FP32 arrays, validated by name
- * and shape against the config. Runs the forward pass of {@link LlamaGraph} with the weights as
- * constants; a {@link Projection} may wrap the linear layers (LoRA).
+ * A LLaMA model in memory: its config and its (frozen) weights, validated by name and shape against
+ * the config. Weights are FP32 arrays, or, for a model loaded with {@link #loadStored}, kept in the
+ * checkpoint's F16/BF16 precision and widened to FP32 where they are used ({@link #fp32}). Runs the
+ * forward pass of {@link LlamaGraph} with the weights as constants; a {@link Projection} may wrap the
+ * linear layers (LoRA).
  */
 public final class LlamaModel {
 
@@ -36,6 +38,10 @@ public final class LlamaModel {
             INDArray w = weights.get(name);
             if (w == null) {
                 throw new BadInputException("checkpoint is missing tensor '" + name + "'");
+            }
+            if (w.dataType() != DataType.FLOAT && w.dataType() != DataType.HALF && w.dataType() != DataType.BFLOAT16) {
+                throw new BadInputException("tensor '" + name + "' has dtype " + w.dataType()
+                        + "; expected FLOAT, HALF or BFLOAT16");
             }
             long[] want = LlamaTensors.shape(config, name);
             if (!Arrays.equals(want, w.shape())) {
@@ -53,6 +59,18 @@ public final class LlamaModel {
 
     /** As {@link #load(Path)}, for a directory on any file system. */
     public static LlamaModel load(ModelDirectory dir) throws IOException {
+        return load(dir, false);
+    }
+
+    /**
+     * As {@link #load(ModelDirectory)}, but F16/BF16 tensors stay F16/BF16 in memory (half the resident size of
+     * FP32); {@link #fp32} and {@link #constants} widen them where they are used.
+     */
+    public static LlamaModel loadStored(ModelDirectory dir) throws IOException {
+        return load(dir, true);
+    }
+
+    private static LlamaModel load(ModelDirectory dir, boolean storedDtype) throws IOException {
         if (!dir.isDirectory()) {
             throw new BadInputException(dir.describe() + ": not a directory (expected an HF model directory)");
         }
@@ -65,7 +83,7 @@ public final class LlamaModel {
                 throw new BadInputException(dir.describe() + ": " + e.getMessage(), e);
             }
             for (String name : LlamaTensors.names(config)) {
-                weights.put(name, ckpt.load(name));
+                weights.put(name, storedDtype ? ckpt.loadStored(name) : ckpt.load(name));
             }
         }
         try {
@@ -79,20 +97,44 @@ public final class LlamaModel {
         return config;
     }
 
-    /** The frozen weights by HF name (read-only map; do not modify the arrays). */
+    /**
+     * The frozen weights by HF name, in their in-memory dtype (FP32, or F16/BF16 for {@link #loadStored});
+     * read-only map; do not modify the arrays.
+     */
     public Map<String, INDArray> weights() {
         return weights;
     }
 
-    /** A {@link WeightSource} that serves this model's weights as SameDiff constants. */
+    /**
+     * Weight {@code name} as FP32: the stored array itself when it is FP32 (do not modify or close it), else a
+     * new widened copy (exact) that the caller owns.
+     */
+    public INDArray fp32(String name) {
+        INDArray w = weights.get(name);
+        if (w == null) {
+            throw new IllegalArgumentException("no weight " + name);
+        }
+        return w.dataType() == DataType.FLOAT ? w : w.castTo(DataType.FLOAT);
+    }
+
+    /** This model with every weight FP32 (itself when it already is). */
+    public LlamaModel widened() {
+        if (weights.values().stream().allMatch(w -> w.dataType() == DataType.FLOAT)) {
+            return this;
+        }
+        Map<String, INDArray> wide = new LinkedHashMap<>();
+        weights.keySet().forEach(name -> wide.put(name, fp32(name)));
+        return new LlamaModel(config, wide);
+    }
+
+    /** Bytes the weights occupy in memory. */
+    public long residentBytes() {
+        return weights.values().stream().mapToLong(w -> w.length() * w.dataType().width()).sum();
+    }
+
+    /** A {@link WeightSource} that serves this model's weights as FP32 SameDiff constants. */
     public WeightSource constants() {
-        return (sd, name) -> {
-            INDArray w = weights.get(name);
-            if (w == null) {
-                throw new IllegalArgumentException("no weight " + name);
-            }
-            return sd.constant(name, w);
-        };
+        return (sd, name) -> sd.constant(name, fp32(name));
     }
 
     /**

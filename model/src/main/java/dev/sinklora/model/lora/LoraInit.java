@@ -49,7 +49,8 @@ public final class LoraInit {
         Map<String, INDArray> extras = new LinkedHashMap<>();
         for (TrainableExtra e : config.trainable()) {
             for (String name : e.tensors(base)) {
-                extras.put(name, baseTensors.load(name).dup());
+                INDArray t = baseTensors.load(name);                     // trained in FP32 whatever the base's dtype
+                extras.put(name, t.dataType() == DataType.FLOAT ? t.dup() : t.castTo(DataType.FLOAT));
             }
         }
         return new LoraAdapter(config, modules, extras, info, null);

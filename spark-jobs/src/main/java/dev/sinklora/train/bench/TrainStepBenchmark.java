@@ -11,6 +11,7 @@ import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.LoraInit;
 import dev.sinklora.train.Dl4jParameterAveragingTrainer;
 import dev.sinklora.train.FrozenBaseCache;
+import dev.sinklora.train.RecomputeMode;
 import dev.sinklora.train.SinkLoraLayer;
 import dev.sinklora.train.TrainJob;
 import dev.sinklora.train.TrainOptions;
@@ -34,7 +35,7 @@ import java.util.Random;
  * Times LoRA training steps of one (sequence length, attention mode) case through the real
  * training path: the {@link SinkLoraLayer} network that {@code sinklora train} builds
  * ({@link TrainJob#networkConfig}: Adam, gradient clipping), fitted with {@code [1, N]} minibatches
- * of random tokens. Locally ({@code ComputationGraph.fit}, {@link #runLocal}) for the per-step time;
+ * of random tokens, with the layer's recomputation mode ({@link RecomputeMode}). Locally ({@code ComputationGraph.fit}, {@link #runLocal}) for the per-step time;
  * then whole parameter-averaging rounds through {@link Dl4jParameterAveragingTrainer}
  * ({@link #runSpark}) to show what the distributed path adds. Out-of-memory (a Java {@code OutOfMemoryError} or ND4J's
  * "Allocation failed") is reported in the outcome, not thrown; memory is the peak resident set size.
@@ -52,12 +53,13 @@ public final class TrainStepBenchmark {
     /**
      * Local steps: each timed step's wall time, their median and the last loss; {@code coresUsed}: the
      * process's CPU time over the wall time of the timed steps (below the core count when other work
-     * shares the cores). Memory: the process's peak resident set size during the steps, and the bytes of
-     * the DL4J workspaces the steps left (the layer's SameDiff session runs in them: activations and
-     * gradients of one step).
+     * shares the cores). Memory: the process's peak resident set size during the steps (warm-up included),
+     * the peak of ND4J's own count of its native bytes ({@link PeakMemorySampler#peakNd4jBytes}: its
+     * off-heap arrays), and the bytes of the DL4J workspaces the steps left (the whole-graph layer's
+     * SameDiff session runs in them).
      */
     public record Local(List<Double> stepMillis, double medianMillis, double lastLoss, double coresUsed,
-                        long peakRssBytes, long workspaceBytes) {
+                        long peakRssBytes, long peakNd4jBytes, long workspaceBytes) {
     }
 
     /**
@@ -80,10 +82,10 @@ public final class TrainStepBenchmark {
      * One case. {@code local} is null when its steps failed ({@code error} says why); {@code spark} is
      * null until {@link #runSpark} ran for it. {@code baselineRssBytes}: resident memory before the case.
      */
-    public record Outcome(int n, AttentionPattern pattern, double ropeFactor, TrainStepFlops flops, Local local,
-                          Spark spark, long baselineRssBytes, String error) {
+    public record Outcome(int n, AttentionPattern pattern, RecomputeMode recompute, double ropeFactor,
+                          TrainStepFlops flops, Local local, Spark spark, long baselineRssBytes, String error) {
         Outcome with(Spark s) {
-            return new Outcome(n, pattern, ropeFactor, flops, local, s, baselineRssBytes, error);
+            return new Outcome(n, pattern, recompute, ropeFactor, flops, local, s, baselineRssBytes, error);
         }
     }
 
@@ -91,7 +93,7 @@ public final class TrainStepBenchmark {
     }
 
     /** Times {@code s.warmup()} + {@code s.steps()} local steps of one case; the warm-up steps are not timed. */
-    public static Outcome runLocal(Settings s, AttentionMode mode, int n) {
+    public static Outcome runLocal(Settings s, AttentionMode mode, int n, RecomputeMode recompute) {
         LlamaModel base = FrozenBaseCache.get(s.baseUri());
         LlamaConfig c = base.config();
         double ropeFactor = TrainJob.defaultRopeFactor(c, n);
@@ -100,11 +102,11 @@ public final class TrainStepBenchmark {
         releaseMemory();
         long baseline = Pointer.physicalBytes();
         try {
-            Local local = timeLocal(network(s, base, pattern, n, ropeFactor),
+            Local local = timeLocal(network(s, base, pattern, n, ropeFactor, recompute),
                     batches(c, n, s.warmup() + s.steps(), s.seed()), s.warmup());
-            return new Outcome(n, pattern, ropeFactor, flops, local, null, baseline, null);
+            return new Outcome(n, pattern, recompute, ropeFactor, flops, local, null, baseline, null);
         } catch (OutOfMemoryError | RuntimeException e) {
-            return new Outcome(n, pattern, ropeFactor, flops, null, null, baseline, outOfMemory(e));
+            return new Outcome(n, pattern, recompute, ropeFactor, flops, null, null, baseline, outOfMemory(e));
         } finally {
             releaseMemory();
         }
@@ -131,7 +133,8 @@ public final class TrainStepBenchmark {
         }
         LlamaModel base = FrozenBaseCache.get(s.baseUri());
         try {
-            return o.with(timeSpark(s, sc, network(s, base, o.pattern(), o.n(), o.ropeFactor()), base.config(),
+            return o.with(timeSpark(s, sc, network(s, base, o.pattern(), o.n(), o.ropeFactor(), o.recompute()),
+                    base.config(),
                     o.n()));
         } catch (OutOfMemoryError | RuntimeException e) {
             return o.with(Spark.notRun(workers, s.averagingFrequency(), "failed: " + outOfMemory(e)));
@@ -167,10 +170,11 @@ public final class TrainStepBenchmark {
     }
 
     /** The network {@code sinklora train} would build for this case, LoRA initialised as train does. */
-    static ComputationGraph network(Settings s, LlamaModel base, AttentionPattern pattern, int n, double ropeFactor) {
+    static ComputationGraph network(Settings s, LlamaModel base, AttentionPattern pattern, int n, double ropeFactor,
+                                    RecomputeMode recompute) {
         TrainOptions o = new TrainOptions(s.baseUri(), "(bench-train: no data)", "(bench-train: no output)",
                 pattern.mode(), n, null, null, ropeFactor, s.lora(), 2e-5, 20, 0.0, null, null, 1,
-                s.averagingFrequency(), null, 200, false, false, s.seed());
+                s.averagingFrequency(), null, 200, false, false, s.seed(), recompute);
         SinkLoraLayer layer = TrainJob.layer(o, s.baseUri(), n, pattern, ropeFactor);
         ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(o, layer));
         net.init();
@@ -227,7 +231,7 @@ public final class TrainStepBenchmark {
             memory.close();
             double wall = millis.stream().mapToDouble(Double::doubleValue).sum() * 1e6;
             return new Local(List.copyOf(millis), median(millis), loss, cpu / wall, memory.peakPhysicalBytes(),
-                    workspaceBytes());
+                    memory.peakNd4jBytes(), workspaceBytes());
         }
     }
 

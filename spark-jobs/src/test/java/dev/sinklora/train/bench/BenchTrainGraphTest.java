@@ -7,6 +7,7 @@ import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.testing.ModelFixtures;
 import dev.sinklora.train.FrozenBaseCache;
+import dev.sinklora.train.RecomputeMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The FLOP model's structure against the graph training really runs: after one step of the
- * benchmark's network (the train command's), the SameDiff forward graph has as many matmul ops as
+ * benchmark's network (the train command's, as one whole-model graph: {@code --recompute none}), the SameDiff
+ * forward graph has as many matmul ops as
  * {@link TrainStepFlops} counts products, and its gradient function one {@code matmul_bp} for each
  * product the count puts on a gradient path.
  */
@@ -42,7 +44,7 @@ class BenchTrainGraphTest {
         AttentionPattern pattern = AttentionPattern.of(AttentionMode.parse(mode), n, null, null);
         TrainStepBenchmark.Settings s = new TrainStepBenchmark.Settings(base, lora, 0, 1, 0, 1, 1L << 33, 3);
         LlamaModel model = FrozenBaseCache.get(base);
-        ComputationGraph net = TrainStepBenchmark.network(s, model, pattern, n, 1.0);
+        ComputationGraph net = TrainStepBenchmark.network(s, model, pattern, n, 1.0, RecomputeMode.NONE);
         PrintStream out = System.out;
         System.setOut(new PrintStream(OutputStream.nullOutputStream())); // SameDiff prints one line per op
         try {

@@ -124,6 +124,11 @@ public final class Checkpoint implements Closeable {
         return fileOf(name).load(name);
     }
 
+    /** The tensor in its stored dtype (see {@link SafetensorsFile#loadStored}). */
+    public INDArray loadStored(String name) throws IOException {
+        return fileOf(name).loadStored(name);
+    }
+
     /**
      * The dtype holding the most stored bytes, used as the default export dtype; ties go to the earlier
      * {@link DType} constant, and an empty checkpoint reports F32.

@@ -1,6 +1,7 @@
 package dev.sinklora.model.io.safetensors;
 
 import dev.sinklora.model.BadInputException;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /** The safetensors element types this project reads and writes; the name is the header's dtype string. */
 public enum DType {
@@ -20,6 +21,15 @@ public enum DType {
             case F32 -> "float32";
             case F16 -> "float16";
             case BF16 -> "bfloat16";
+        };
+    }
+
+    /** The ND4J data type holding this dtype's values unchanged. */
+    public DataType nd4j() {
+        return switch (this) {
+            case F32 -> DataType.FLOAT;
+            case F16 -> DataType.HALF;
+            case BF16 -> DataType.BFLOAT16;
         };
     }
 

@@ -3,8 +3,10 @@ package dev.sinklora.model.io.safetensors;
 import dev.sinklora.model.BadInputException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Map;
+import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -85,6 +87,32 @@ public final class SafetensorsFile implements Closeable {
         if (info.numel() > 0) {
             TensorCodec.DEFAULT.decode(source, dataPosition(info), info.dtype(), info.numel(),
                     FloatWindows.of(array));
+            Nd4j.getAffinityManager().tagLocation(array, AffinityManager.Location.HOST);
+        }
+        return array;
+    }
+
+    /**
+     * The tensor as a new detached, c-ordered array of the stored shape <em>and dtype</em> (F32 -> FLOAT,
+     * F16 -> HALF, BF16 -> BFLOAT16): the stored bytes copied unchanged, in chunks, straight into the result's
+     * native memory. For weights kept in their checkpoint precision (half the memory of {@link #load}).
+     */
+    public INDArray loadStored(String name) throws IOException {
+        TensorInfo info = info(name);
+        if (info.dtype() == DType.F32 || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            INDArray wide = load(name);
+            return info.dtype() == DType.F32 ? wide : wide.castTo(info.dtype().nd4j());
+        }
+        INDArray array = Nd4j.createUninitializedDetached(info.dtype().nd4j(), 'c', info.shape());
+        long total = info.numel() * info.dtype().byteSize();
+        if (total > 0) {
+            BytePointer bytes = array.data().addressPointer().getPointer(BytePointer.class, 0);
+            for (long done = 0; done < total; ) {
+                long n = Math.min(TensorCodec.DEFAULT_CHUNK_BYTES, total - done);
+                bytes.position(done).limit(done + n);
+                source.readFully(dataPosition(info) + done, bytes.asByteBuffer());
+                done += n;
+            }
             Nd4j.getAffinityManager().tagLocation(array, AffinityManager.Location.HOST);
         }
         return array;

@@ -10,11 +10,15 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * A SameDiff session memory manager that allocates fresh arrays, frees them as soon as the session
- * releases them (like {@link NoOpMemoryMgr}) and records the peak number of live bytes: the
- * activation and gradient memory of one execution, without the caching of the default manager.
+ * A SameDiff session memory manager that allocates fresh arrays, frees them deterministically instead of
+ * leaving them to the garbage collector, and records the peak number of live bytes (the activation and
+ * gradient memory of one execution, without the caching of SameDiff's default manager). An array the
+ * session releases is closed at once (as SameDiff's own manager does with its cache off); {@link #closeAll}
+ * closes every array of the run the session never released (SameDiff 1.0.0-M2.1's gradient sessions keep
+ * most of a run's activations: hundreds of MB per decoder layer that would otherwise wait for a GC). The
+ * caller copies what it keeps from a run's results before {@link #closeAll}.
  */
-public final class PeakTrackingMemoryMgr implements SessionMemMgr {
+public final class ArenaMemoryMgr implements SessionMemMgr {
 
     private final NoOpMemoryMgr delegate = new NoOpMemoryMgr();
     private final Map<INDArray, Long> live = new IdentityHashMap<>();
@@ -48,21 +52,25 @@ public final class PeakTrackingMemoryMgr implements SessionMemMgr {
         Long bytes = live.remove(array);
         if (bytes != null) {
             liveBytes -= bytes;
+            close(array);
         }
-        delegate.release(array);
+    }
+
+    /** Closes every array allocated since the last call that the session has not released. */
+    public synchronized void closeAll() {
+        live.keySet().forEach(ArenaMemoryMgr::close);
+        live.clear();
+        liveBytes = 0;
     }
 
     @Override
     public void close() {
-        delegate.close();
+        closeAll();
     }
 
+    /** The most bytes live at once since this manager was created. */
     public synchronized long peakBytes() {
         return peakBytes;
-    }
-
-    public synchronized long liveBytes() {
-        return liveBytes;
     }
 
     private INDArray track(INDArray arr) {
@@ -71,5 +79,11 @@ public final class PeakTrackingMemoryMgr implements SessionMemMgr {
         liveBytes += bytes;
         peakBytes = Math.max(peakBytes, liveBytes);
         return arr;
+    }
+
+    private static void close(INDArray a) {
+        if (a.closeable()) {
+            a.close();
+        }
     }
 }
