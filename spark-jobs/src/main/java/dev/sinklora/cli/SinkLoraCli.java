@@ -27,6 +27,7 @@ import java.io.PrintWriter;
                 GenerateCommand.class,
                 BenchGenerateCommand.class,
                 DemoCommand.class,
+                AblationCommand.class,
                 EvalPplCommand.class,
                 PasskeyCommand.class,
         })
