@@ -120,6 +120,7 @@ public final class EvalPplCommand implements Callable<Integer> {
         }
         json.put("rope_factor", info.ropeFactor());
         json.put("rope_source", info.ropeSource());
+        json.put("rope_frequencies", info.config().ropeFrequencies());
         json.put("context_window", info.contextWindow());
         ArrayNode results = json.putArray("results");
 

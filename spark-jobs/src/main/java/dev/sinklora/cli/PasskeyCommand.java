@@ -150,6 +150,7 @@ public final class PasskeyCommand implements Callable<Integer> {
             json.put("attention", run.attention);
             json.put("rope_factor", info.ropeFactor());
             json.put("rope_source", info.ropeSource());
+            json.put("rope_frequencies", info.config().ropeFrequencies());
             json.put("context_window", info.contextWindow());
             json.setAll(report.toJson());
             json.put("heatmap", heatmapPath.toString());

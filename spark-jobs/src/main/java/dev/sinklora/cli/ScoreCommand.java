@@ -94,6 +94,7 @@ public final class ScoreCommand implements Callable<Integer> {
         out.put("group_size", pattern.groupSize());
         out.put("sink_tokens", pattern.sinkTokens());
         out.put("rope_factor", m.config().ropeFactor());
+        out.put("rope_frequencies", m.config().ropeFrequencies());
         if (adapter != null) {
             out.put("adapter", adapter.toString());
         }

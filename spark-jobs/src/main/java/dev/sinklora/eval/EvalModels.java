@@ -1,7 +1,6 @@
 package dev.sinklora.eval;
 
 import dev.sinklora.io.HadoopModelDirectory;
-import dev.sinklora.model.config.RopeScaling;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.Projection;
 import dev.sinklora.model.lora.AdaptedModel;
@@ -30,20 +29,23 @@ public final class EvalModels {
     private EvalModels() {
     }
 
-    /** The model and projection to evaluate {@code spec} with; {@code conf} reads the adapter. */
+    /** The model and projection to evaluate {@code spec} with; {@code conf} (the job's) reads the base and the adapter. */
     public static AdaptedModel get(EvalModelSpec spec, Configuration conf) {
         return UNMERGED.computeIfAbsent(spec, s -> {
-            LlamaModel base = FrozenBaseCache.get(s.baseUri());
+            LlamaModel base = FrozenBaseCache.get(s.baseUri(), conf);
             AdaptedModel m = s.adapterUri() == null ? new AdaptedModel(base, Projection.PLAIN)
                     : AdaptedModel.unmerged(base, adapter(s, conf), s.adapterUri());
             return new AdaptedModel(withRope(s, m.model()), m.projection());
         });
     }
 
-    /** {@code spec}'s model with its adapter merged in (plain projections); {@code conf} reads the adapter. */
+    /**
+     * {@code spec}'s model with its adapter merged in (plain projections); {@code conf} (the job's) reads the base
+     * and the adapter.
+     */
     public static LlamaModel merged(EvalModelSpec spec, Configuration conf) {
         return MERGED.computeIfAbsent(spec, s -> {
-            LlamaModel base = FrozenBaseCache.get(s.baseUri());
+            LlamaModel base = FrozenBaseCache.get(s.baseUri(), conf);
             return withRope(s, s.adapterUri() == null ? base : LoraMerger.merged(base, adapter(s, conf)));
         });
     }
@@ -58,10 +60,7 @@ public final class EvalModels {
 
     /** {@code m} with {@code spec}'s RoPE factor, if it overrides one. */
     private static LlamaModel withRope(EvalModelSpec spec, LlamaModel m) {
-        if (spec.ropeFactor() == null) {
-            return m;
-        }
-        double f = spec.ropeFactor();
-        return new LlamaModel(m.config().withRopeScaling(f == 1.0 ? null : new RopeScaling(f)), m.weights());
+        return spec.ropeFactor() == null ? m
+                : new LlamaModel(m.config().withRopeFactor(spec.ropeFactor()), m.weights());
     }
 }

@@ -4,6 +4,8 @@ import org.apache.spark.api.java.JavaRDD;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.util.List;
+
 /**
  * The training-master seam: "broadcast the trainable tensors and optimizer state, run local steps
  * on every worker, average both back". Only this interface is visible to the training loop; the
@@ -22,6 +24,9 @@ public interface AveragingTrainer {
 
     /** Replaces parameters and optimizer state (resume). */
     void restore(INDArray params, INDArray optimizerState, int iteration, int epoch);
+
+    /** Every optimizer step the workers took in the last round, by worker then step (as the workers saw them). */
+    List<WorkerStep> lastRoundSteps();
 
     /** Mean training loss that the workers reported in the last round. */
     double lastLoss();

@@ -82,7 +82,7 @@ public final class TrainJob {
         CheckpointStore store = new CheckpointStore(outDir);
 
         String resumeFrom = prepareOutput(outDir, store, o);
-        LlamaModel base = FrozenBaseCache.get(baseUri);
+        LlamaModel base = FrozenBaseCache.get(baseUri, conf);
         LlamaConfig c = base.config();
         if (c.tieWordEmbeddings() && o.trainable().contains(TrainableExtra.EMBED)) {
             throw new BadInputException("--trainable embed: " + baseUri + " ties lm_head to the embedding"
@@ -144,6 +144,7 @@ public final class TrainJob {
             trainer.fitRound(examples.round(r, perRound, workers));
             double secs = (System.nanoTime() - rt) / 1e9;
             loss = trainer.lastLoss();
+            double appliedLr = checkSchedule(o, trainer.lastRoundSteps(), r);
             if (!Double.isFinite(loss)) {
                 throw new TrainingDivergedException("loss became " + loss + " in round " + (r + 1) + " (step " + step
                         + "); stopped, keeping the last good checkpoint " + store.latestStep().orElse("(none)")
@@ -168,7 +169,7 @@ public final class TrainJob {
             m.put("loss", loss);
             m.put("tokens", roundTokens);
             m.put("tokens_per_s", roundTokens / secs);
-            m.put("learning_rate", learningRateAt(o, (int) step));
+            m.put("learning_rate", appliedLr); // as the workers applied it at the round's last step
             m.put("elapsed_s", elapsed);
             metrics.add(m);
             writeMetrics(outDir, metrics);
@@ -258,6 +259,34 @@ public final class TrainJob {
             g.setInputTypes(InputType.feedForward(layer.getSeqLen())).addLayer("llama", layer, "ids");
         }
         return g.setOutputs("llama").build();
+    }
+
+    /**
+     * Checks the optimizer steps the workers report for round {@code r} against the run's schedule: each worker took
+     * steps {@code r*f .. (r+1)*f - 1} at the scheduled learning rates. Returns the rate applied at the last step.
+     * A mismatch means the workers' optimizer state diverged from the driver's: training on would be silently wrong.
+     */
+    static double checkSchedule(TrainOptions o, List<WorkerStep> steps, long r) {
+        long first = r * o.averagingFrequency();
+        long last = first + o.averagingFrequency() - 1;
+        double applied = Double.NaN;
+        for (WorkerStep s : steps) {
+            double expected = learningRateAt(o, s.iteration());
+            if (s.iteration() < first || s.iteration() > last
+                    || Math.abs(s.learningRate() - expected) > 1e-9 * Math.max(1.0, Math.abs(expected))) {
+                throw new IllegalStateException(String.format("round %d: worker %d applied learning rate %g at step %d;"
+                                + " the schedule says steps %d..%d at %g", r + 1, s.partition(), s.learningRate(),
+                        s.iteration(), first, last, expected));
+            }
+            if (s.iteration() == last) {
+                applied = s.learningRate();
+            }
+        }
+        if (Double.isNaN(applied)) {
+            throw new IllegalStateException("round " + (r + 1) + ": no worker reported optimizer step " + last
+                    + " (reported: " + steps + ")");
+        }
+        return applied;
     }
 
     /** Learning rate of (0-based) optimizer step {@code i}: linear warmup over the first steps, then constant. */

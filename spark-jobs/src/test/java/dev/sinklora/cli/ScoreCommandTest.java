@@ -2,6 +2,10 @@ package dev.sinklora.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sinklora.model.attention.AttentionPattern;
+import dev.sinklora.model.llama.LlamaModel;
+import dev.sinklora.model.llama.Projection;
+import dev.sinklora.model.score.SequenceScorer;
 import dev.sinklora.testing.ModelFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +86,30 @@ class ScoreCommandTest {
                 "\"rope_scaling\": {\"type\": \"dynamic\", \"factor\": 2.0}"));
         assertBadInput("rope_scaling type 'dynamic' is not supported", "score", "--model", model.toString(),
                 "--tokens", "1,2");
+    }
+
+    @Test
+    void llama3RopeScalingIsAppliedAndReported(@TempDir Path tmp) throws Exception {
+        Path model = copyBase(tmp);
+        Path cfg = model.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replace("\"rope_scaling\": null", "\"rope_scaling\": {"
+                + "\"rope_type\": \"llama3\", \"factor\": 4.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, "
+                + "\"original_max_position_embeddings\": 64}"));
+        CliRunner.Result r = CliRunner.run("score", "--model", model.toString(), "--tokens", ModelFixtures.expectedTokensCsv());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.lastLine());
+        assertEquals("llama3", json.get("rope_frequencies").asText());
+        assertEquals(1.0, json.get("rope_factor").asDouble());
+        int[] tokens = java.util.Arrays.stream(ModelFixtures.expectedTokensCsv().split(",")).mapToInt(Integer::parseInt)
+                .toArray();
+        assertEquals(SequenceScorer.score(LlamaModel.load(model), tokens, AttentionPattern.FULL, Projection.PLAIN)
+                .meanNll(), json.get("mean_nll").asDouble(), 1e-9);
+        // the plain fixture scores 7.1244577649521 on these tokens (printsJsonWithMeanNllAsLastLine)
+        assertTrue(Math.abs(json.get("mean_nll").asDouble() - 7.1244577649521) > 1e-3, json.toString());
+
+        Files.writeString(cfg, Files.readString(cfg).replace(", \"original_max_position_embeddings\": 64", ""));
+        assertBadInput("rope_scaling.original_max_position_embeddings is missing", "score", "--model",
+                model.toString(), "--tokens", "1,2");
     }
 
     @Test

@@ -137,6 +137,39 @@ class TrainJobTest {
     }
 
     @Test
+    void withOneWorkerTheAdapterDoesNotDependOnTheAveragingFrequency() throws Exception {
+        // one worker: averaging is the identity, so rounds of 2 or 8 steps must train the same adapter, with the
+        // warmup running on across rounds (the workers once restarted it every round)
+        List<LoraAdapter> adapters = new ArrayList<>();
+        for (int f : new int[]{2, 8}) {
+            Path out = tmp.resolve("run-freq-" + f);
+            TrainOptions b = options(out, AttentionMode.SF, 8, 8, false);
+            TrainJob.run(SparkTestSession.get(), new TrainOptions(b.base(), b.data(), b.out(), b.attention(), b.seqLen(),
+                    b.groupSize(), b.sinkTokens(), b.ropeFactor(), b.lora(), b.learningRate(), 4, 0.0, 8, null, 1, f, 1,
+                    8, false, false, b.seed()));
+            adapters.add(PeftAdapterIO.read(out.resolve("final")));
+            if (f == 2) {
+                // metrics.jsonl reports the rate the worker applied at each round's last step: warmup over 4 steps
+                List<String> lines = Files.readAllLines(out.resolve(TrainJob.METRICS_FILE));
+                double[] expected = {0.5, 1, 1, 1};
+                for (int i = 0; i < 4; i++) {
+                    var m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(i));
+                    assertEquals(expected[i] * b.learningRate(), m.get("learning_rate").asDouble(), 1e-12, lines.get(i));
+                }
+            }
+        }
+        LoraAdapter a = adapters.get(0);
+        LoraAdapter b = adapters.get(1);
+        for (Map.Entry<String, LoraModule> e : a.modules().entrySet()) {
+            assertArrayEquals(e.getValue().a().data().asFloat(), b.modules().get(e.getKey()).a().data().asFloat(), 1e-6f);
+            assertArrayEquals(e.getValue().b().data().asFloat(), b.modules().get(e.getKey()).b().data().asFloat(), 1e-6f);
+        }
+        for (String extra : a.extras().keySet()) {
+            assertArrayEquals(a.extras().get(extra).data().asFloat(), b.extras().get(extra).data().asFloat(), 1e-6f, extra);
+        }
+    }
+
+    @Test
     void attentionSettingsReachTheLayers() throws Exception {
         // minibatches of 2 sequences here (the other tests use 1)
         TrainJob.Result s2 = TrainJob.run(SparkTestSession.get(), options(tmp.resolve("run-s2"), AttentionMode.S2, 2, 2, false, 2));

@@ -14,7 +14,8 @@ import java.nio.file.Path;
 
 /**
  * An HF LLaMA {@code config.json}, bound and validated once. Immutable; {@link #rawJson()} keeps
- * the original document so an exporter can write it back with only the fields it changes.
+ * the original document so an exporter can write it back with only the fields it changes
+ * ({@link #toJson()} spells {@code rope_scaling} from {@link #ropeScaling()}).
  */
 public record LlamaConfig(
         int hiddenSize,
@@ -24,7 +25,7 @@ public record LlamaConfig(
         int numHiddenLayers,
         double rmsNormEps,
         double ropeTheta,
-        RopeScaling ropeScaling,          // null: no position interpolation
+        RopeScaling ropeScaling,          // null: none (no llama3 frequencies, no position interpolation)
         int vocabSize,
         int maxPositionEmbeddings,
         boolean tieWordEmbeddings,
@@ -74,9 +75,14 @@ public record LlamaConfig(
         return numAttentionHeads / numKeyValueHeads;
     }
 
-    /** The linear position-interpolation factor, 1 when the config has no rope_scaling. */
+    /** The linear position-interpolation factor: 1 without rope_scaling and for llama3 frequency scaling alone. */
     public double ropeFactor() {
-        return ropeScaling == null ? 1.0 : ropeScaling.factor();
+        return ropeScaling == null ? 1.0 : ropeScaling.linearFactor();
+    }
+
+    /** Where the RoPE frequencies come from, for reports: {@code llama3} (rescaled per wavelength) or {@code default}. */
+    public String ropeFrequencies() {
+        return ropeScaling != null && ropeScaling.llama3() != null ? "llama3" : "default";
     }
 
     /** Reads {@code dir/config.json} (or the file itself when {@code path} is a file). */
@@ -127,7 +133,7 @@ public record LlamaConfig(
                     requiredInt(root, "num_hidden_layers"),
                     root.path("rms_norm_eps").asDouble(1e-6),
                     root.path("rope_theta").asDouble(10000.0),
-                    parseRopeScaling(root.get("rope_scaling")),
+                    RopeScaling.parse(root.get("rope_scaling")),
                     requiredInt(root, "vocab_size"),
                     root.hasNonNull("max_position_embeddings") ? requiredInt(root, "max_position_embeddings") : 2048,
                     root.path("tie_word_embeddings").asBoolean(false),
@@ -141,51 +147,37 @@ public record LlamaConfig(
 
     /** A copy with a different rope_scaling (null removes it), reflected in {@link #toJson()}. */
     public LlamaConfig withRopeScaling(RopeScaling scaling) {
+        return new LlamaConfig(hiddenSize, intermediateSize, numAttentionHeads, numKeyValueHeads,
+                numHiddenLayers, rmsNormEps, ropeTheta, scaling, vocabSize, maxPositionEmbeddings,
+                tieWordEmbeddings, bosTokenId, eosTokenId, rawJson);
+    }
+
+    /**
+     * A copy that runs with linear position interpolation {@code factor} (1: none) on top of this config's
+     * frequencies: a llama3 frequency scaling is kept, a linear factor replaced.
+     */
+    public LlamaConfig withRopeFactor(double factor) {
+        RopeScaling.Llama3 llama3 = ropeScaling == null ? null : ropeScaling.llama3();
+        return withRopeScaling(llama3 == null && factor == 1.0 ? null : new RopeScaling(factor, llama3));
+    }
+
+    /**
+     * The config.json document: the original fields, with {@code rope_scaling} spelled from {@link #ropeScaling()}.
+     *
+     * @throws BadInputException if the rope scaling has no HF spelling (llama3 with linear interpolation on top)
+     */
+    public String toJson() {
         try {
             ObjectNode root = (ObjectNode) JSON.readTree(rawJson);
-            if (scaling == null) {
+            if (ropeScaling == null) {
                 root.putNull("rope_scaling");
             } else {
-                ObjectNode rs = root.putObject("rope_scaling");
-                rs.put("type", scaling.type());
-                rs.put("rope_type", scaling.type());
-                rs.put("factor", scaling.factor());
+                root.set("rope_scaling", ropeScaling.toHfJson());
             }
-            String json = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-            return new LlamaConfig(hiddenSize, intermediateSize, numAttentionHeads, numKeyValueHeads,
-                    numHiddenLayers, rmsNormEps, ropeTheta, scaling, vocabSize, maxPositionEmbeddings,
-                    tieWordEmbeddings, bosTokenId, eosTokenId, json);
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
         } catch (IOException e) {
             throw new IllegalStateException("rawJson was validated at construction", e);
         }
-    }
-
-    /** The config.json document (original fields preserved). */
-    public String toJson() {
-        return rawJson;
-    }
-
-    private static RopeScaling parseRopeScaling(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isObject()) {
-            throw new BadInputException("rope_scaling must be an object or null");
-        }
-        String type = node.hasNonNull("rope_type") ? node.get("rope_type").asText()
-                : node.path("type").asText("");
-        if (type.equals("default")) {
-            return null;
-        }
-        if (!type.equals("linear")) {
-            throw new BadInputException("rope_scaling type '" + type
-                    + "' is not supported (only 'linear' position interpolation)");
-        }
-        JsonNode factor = node.get("factor");
-        if (factor == null || !factor.isNumber()) {
-            throw new BadInputException("rope_scaling.factor is missing or not a number");
-        }
-        return new RopeScaling(factor.asDouble());
     }
 
     private static int requiredInt(JsonNode root, String field) {

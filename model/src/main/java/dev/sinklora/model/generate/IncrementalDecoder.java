@@ -4,6 +4,7 @@ import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.LlamaTensors;
+import dev.sinklora.model.llama.Rope;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -81,7 +82,7 @@ public final class IncrementalDecoder {
         this.headDim = config.headDim();
         this.groups = config.kvGroups();
         this.scale = 1.0 / Math.sqrt(headDim);
-        this.rotary = new Rotary(headDim, config.ropeTheta(), config.ropeFactor());
+        this.rotary = new Rotary(headDim, Rope.of(config));
     }
 
     public LlamaModel model() {

@@ -7,20 +7,18 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Eager HF rotate-half RoPE for a run of consecutive positions, with the tables of {@link Rope}
- * (linear position interpolation included): {@code x * cos + rotate_half(x) * sin}, where
+ * (llama3 frequencies and linear position interpolation included): {@code x * cos + rotate_half(x) * sin}, where
  * {@code rotate_half} is one exact matmul with a signed permutation matrix.
  */
 final class Rotary {
 
     private final int headDim;
     private final INDArray rotateHalf;    // [D, D]: x @ R == cat(-x[D/2:], x[:D/2])
-    private final double theta;
-    private final double factor;
+    private final Rope rope;
 
-    Rotary(int headDim, double theta, double factor) {
+    Rotary(int headDim, Rope rope) {
         this.headDim = headDim;
-        this.theta = theta;
-        this.factor = factor;
+        this.rope = rope;
         int half = headDim / 2;
         float[] r = new float[headDim * headDim];
         for (int i = 0; i < half; i++) {
@@ -35,8 +33,8 @@ final class Rotary {
      * (RoPE is linear, so scaling the tables scales the result, e.g. by 1/sqrt(D) for queries): [n, heads*D] each.
      */
     Tables tables(int start, int n, int heads, double scale) {
-        return new Tables(tile(Rope.cos(start, n, headDim, theta, factor), n, heads, (float) scale),
-                tile(Rope.sin(start, n, headDim, theta, factor), n, heads, (float) scale));
+        return new Tables(tile(rope.cos(start, n), n, heads, (float) scale),
+                tile(rope.sin(start, n), n, heads, (float) scale));
     }
 
     /**

@@ -25,7 +25,7 @@ public final class LlamaGraph {
 
     /**
      * @param ids      INT [B * N] token ids, row-major by sequence
-     * @param factor   linear RoPE interpolation factor (1 = none)
+     * @param factor   linear RoPE interpolation factor (1 = none), on top of the config's frequencies (llama3)
      * @return         final hidden states [B*N, hidden] and logits [B*N, vocab]
      */
     public static Outputs build(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj,
@@ -51,10 +51,11 @@ public final class LlamaGraph {
         int d = c.headDim();
         long tokens = (long) batch * n;
 
+        Rope rope = Rope.of(c, factor);
         SDVariable cos = sd.constant("rope_cos", Nd4j.create(
-                Rope.cos(0, n, d, c.ropeTheta(), factor), new long[]{1, 1, n, d}, DataType.FLOAT));
+                rope.cos(0, n), new long[]{1, 1, n, d}, DataType.FLOAT));
         SDVariable sin = sd.constant("rope_sin", Nd4j.create(
-                Rope.sin(0, n, d, c.ropeTheta(), factor), new long[]{1, 1, n, d}, DataType.FLOAT));
+                rope.sin(0, n), new long[]{1, 1, n, d}, DataType.FLOAT));
 
         for (int l = 0; l < c.numHiddenLayers(); l++) {
             String p = LlamaTensors.layer(l);

@@ -45,7 +45,7 @@ public record AdapterTrainingInfo(double ropeFactor, AttentionPattern attention,
         if (rs == null) {
             root.putNull("rope_scaling");
         } else {
-            root.putObject("rope_scaling").put("type", rs.type()).put("factor", rs.factor());
+            root.set("rope_scaling", rs.toHfJson());
         }
         if (attention != null) {
             ObjectNode a = root.putObject("attention");
@@ -75,18 +75,12 @@ public record AdapterTrainingInfo(double ropeFactor, AttentionPattern attention,
             throw new BadInputException(source + ": expected a JSON object");
         }
         try {
-            double factor = 1.0;
-            JsonNode rs = root.get("rope_scaling");
-            if (rs != null && !rs.isNull()) {
-                String type = rs.path("type").asText("linear");
-                if (!type.equals("linear")) {
-                    throw new BadInputException("rope_scaling type '" + type + "' is not supported (only linear)");
-                }
-                if (!rs.path("factor").isNumber()) {
-                    throw new BadInputException("rope_scaling.factor is missing or not a number");
-                }
-                factor = rs.get("factor").asDouble();
+            RopeScaling rs = RopeScaling.parse(root.get("rope_scaling"));
+            if (rs != null && rs.llama3() != null) {
+                throw new BadInputException("rope_scaling type 'llama3' does not belong here: " + FILE_NAME
+                        + " records the linear position interpolation the adapter was trained with");
             }
+            double factor = rs == null ? 1.0 : rs.linearFactor();
             AttentionPattern pattern = null;
             JsonNode a = root.get("attention");
             if (a != null && !a.isNull()) {

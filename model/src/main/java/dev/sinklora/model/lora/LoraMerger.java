@@ -77,14 +77,16 @@ public final class LoraMerger {
     }
 
     /**
-     * The base config with the rope_scaling of {@link #ropeChoice}: {@code {"type":"linear","factor":F}} for a
-     * factor other than 1, none for 1; unchanged when nothing is recorded or given.
+     * The base config running with the linear factor of {@link #ropeChoice} on top of the base's frequencies (a
+     * llama3 scaling is kept); unchanged when nothing is recorded or given. Its config.json spells
+     * {@code {"type":"linear","factor":F}} for a factor other than 1 on a plain base and the base's llama3 scaling
+     * for 1 on a llama3 base; llama3 with another factor has no HF spelling ({@link LlamaConfig#toJson()} refuses).
      */
     public static LlamaConfig mergedConfig(LlamaConfig base, AdapterTrainingInfo info, Double override) {
         RopeChoice choice = ropeChoice(base, info, override);
         if (choice.source() == RopeChoice.Source.BASE) {
             return base;
         }
-        return base.withRopeScaling(choice.factor() == 1.0 ? null : new RopeScaling(choice.factor()));
+        return base.withRopeFactor(choice.factor());
     }
 }

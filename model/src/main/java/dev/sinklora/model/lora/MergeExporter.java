@@ -103,6 +103,14 @@ public final class MergeExporter {
             DType dtype = options.dtype() != null ? options.dtype() : ckpt.dominantDType();
             LoraMerger.RopeChoice rope = LoraMerger.ropeChoice(config, lora.trainingInfo(), options.ropeFactor());
             LlamaConfig outConfig = LoraMerger.mergedConfig(config, lora.trainingInfo(), options.ropeFactor());
+            String outConfigJson;
+            try {
+                outConfigJson = configJson(outConfig, dtype);
+            } catch (BadInputException e) {
+                throw new BadInputException("cannot merge " + adapter.describe() + " into " + base.describe()
+                        + " with RoPE factor " + rope.factor() + ": " + e.getMessage()
+                        + "; apply the adapter unmerged (--adapter) instead", e);
+            }
 
             ModelDirectory tmp = out.sibling("." + out.name() + ".tmp-" + UUID.randomUUID());
             try {
@@ -117,7 +125,7 @@ public final class MergeExporter {
                 List<String> files = new ArrayList<>(SafetensorsWriter.writeSharded(tmp::create, entries,
                         options.maxShardBytes(), Map.of("format", "pt")));
                 producer.release();
-                writeText(tmp, LlamaConfig.FILE_NAME, configJson(outConfig, dtype));
+                writeText(tmp, LlamaConfig.FILE_NAME, outConfigJson);
                 files.add(LlamaConfig.FILE_NAME);
                 for (String f : TOKENIZER_FILES) {
                     ModelDirectory from = adapter.hasFile(f) ? adapter : base.hasFile(f) ? base : null;

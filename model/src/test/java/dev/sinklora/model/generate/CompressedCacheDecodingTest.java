@@ -26,11 +26,7 @@ class CompressedCacheDecodingTest {
     @BeforeAll
     static void load() throws Exception {
         tiny = LlamaModel.load(Fixtures.tinyBase());
-        int[] t = Fixtures.expectedTokens();
-        text = new int[60];
-        for (int i = 0; i < text.length; i++) {
-            text[i] = t[i % t.length] * (1 + i / t.length) % 256;   // the fixture text, then variations
-        }
+        text = Fixtures.varyingText(60);
     }
 
     @Test

@@ -22,6 +22,7 @@ final class DenseCacheOracle {
 
     private final LlamaConfig c;
     private final CachePolicy policy;
+    private final double[] invFreq;        // [D/2]
     private final double[][] embed;
     private final double[][] lmHead;
     private final double[] finalNorm;
@@ -32,9 +33,19 @@ final class DenseCacheOracle {
     private final List<List<TreeMap<Integer, Double>>> held = new ArrayList<>();   // [layer][kvHead] pos -> score
     private int length;
 
+    /** With the default RoPE frequencies {@code theta^(-2i/D)} (the config must not have llama3 scaling). */
     DenseCacheOracle(LlamaModel model, CachePolicy policy) {
+        this(model, policy, defaultInvFreq(model.config()));
+    }
+
+    /**
+     * @param invFreq [D/2] RoPE inverse frequencies to use (e.g. llama3 reference values); positions are divided by
+     *                the config's linear factor
+     */
+    DenseCacheOracle(LlamaModel model, CachePolicy policy, double[] invFreq) {
         this.c = model.config();
         this.policy = policy;
+        this.invFreq = invFreq.clone();
         var m = model.weights();
         embed = m.get(LlamaTensors.EMBED).toDoubleMatrix();
         lmHead = c.tieWordEmbeddings() ? embed : m.get(LlamaTensors.LM_HEAD).toDoubleMatrix();
@@ -192,12 +203,23 @@ final class DenseCacheOracle {
         double[][] out = new double[x.length][d];
         for (int h = 0; h < x.length; h++) {
             for (int i = 0; i < half; i++) {
-                double a = pos * Math.pow(c.ropeTheta(), -2.0 * i / d);
+                double a = pos * invFreq[i];
                 out[h][i] = x[h][i] * Math.cos(a) - x[h][i + half] * Math.sin(a);
                 out[h][i + half] = x[h][i + half] * Math.cos(a) + x[h][i] * Math.sin(a);
             }
         }
         return out;
+    }
+
+    private static double[] defaultInvFreq(LlamaConfig c) {
+        if (c.ropeScaling() != null && c.ropeScaling().llama3() != null) {
+            throw new IllegalArgumentException("llama3 RoPE: give the oracle reference inverse frequencies");
+        }
+        double[] f = new double[c.headDim() / 2];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim());
+        }
+        return f;
     }
 
     private double[] rmsNorm(double[] x, double[] g) {

@@ -53,6 +53,16 @@ public final class Fixtures {
         return ids;
     }
 
+    /** {@code n} token ids: the fixture text, then variations of it (each repeat scaled by its index, mod 256). */
+    public static int[] varyingText(int n) {
+        int[] t = expectedTokens();
+        int[] text = new int[n];
+        for (int i = 0; i < n; i++) {
+            text[i] = t[i % t.length] * (1 + i / t.length) % 256;
+        }
+        return text;
+    }
+
     /** The pattern an expected.json case describes. */
     public static AttentionPattern pattern(JsonNode attention) {
         String kind = attention.get("pattern").asText();

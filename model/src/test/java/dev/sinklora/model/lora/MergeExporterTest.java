@@ -8,7 +8,9 @@ import dev.sinklora.model.io.LocalModelDirectory;
 import dev.sinklora.model.io.safetensors.Checkpoint;
 import dev.sinklora.model.io.safetensors.DType;
 import dev.sinklora.model.io.safetensors.SafetensorsWriter;
+import dev.sinklora.model.config.RopeScaling;
 import dev.sinklora.model.llama.Fixtures;
+import dev.sinklora.model.llama.Llama3Reference;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.Projection;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,6 +116,42 @@ class MergeExporterTest {
         Path override = tmp.resolve("override");
         export(Fixtures.tinyBase(), adapter, override, new MergeExporter.Options(null, Long.MAX_VALUE, false, 2.0));
         assertEquals(2.0, LlamaModel.load(override).config().ropeFactor());
+    }
+
+    @Test
+    void llama3BaseKeepsItsFrequenciesAndRefusesLinearInterpolationOnTop(@TempDir Path tmp) throws IOException {
+        Llama3Reference.Case ref = Llama3Reference.get("tiny-fixture");
+        Path llama3Base = LoraTestSupport.copyDir(Fixtures.tinyBase(), tmp.resolve("base"));
+        Path cfg = llama3Base.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replace("\"rope_scaling\": null",
+                "\"rope_scaling\": " + ref.ropeScalingJson()));
+        LlamaModel l3 = LlamaModel.load(llama3Base);
+        assertEquals(ref.llama3(), l3.config().ropeScaling().llama3());
+
+        // trained without interpolation: the merged config.json carries the base's llama3 rope_scaling unchanged
+        LoraAdapter plain = fixture.withTrainingInfo(new AdapterTrainingInfo(1.0, null, 64));
+        Path plainDir = writeAdapter(tmp.resolve("plain"), plain);
+        export(llama3Base, plainDir, tmp.resolve("merged"), MergeExporter.Options.defaults());
+        JsonNode rs = new ObjectMapper().readTree(tmp.resolve("merged/config.json").toFile()).get("rope_scaling");
+        assertEquals(ref.ropeScalingJson(), rs);
+        LlamaModel merged = LlamaModel.load(tmp.resolve("merged"));
+        AdaptedModel unmerged = AdaptedModel.unmerged(l3, plain, "plain");
+        assertEquals(score(unmerged.model(), AttentionPattern.FULL, unmerged.projection()),
+                score(merged, AttentionPattern.FULL, Projection.PLAIN), 1e-5);
+
+        // trained with x4 on top of llama3: runs unmerged, but HF's config.json cannot say it, so merge refuses
+        LoraAdapter pi = fixture.withTrainingInfo(new AdapterTrainingInfo(4.0, null, 256));
+        Path piDir = writeAdapter(tmp.resolve("pi"), pi);
+        assertEquals(new RopeScaling(4.0, ref.llama3()), AdaptedModel.unmerged(l3, pi, "pi").model().config().ropeScaling());
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> export(llama3Base, piDir, tmp.resolve("refused"), MergeExporter.Options.defaults()));
+        assertTrue(e.getMessage().contains(piDir.toString()) && e.getMessage().contains("llama3")
+                && e.getMessage().contains("--adapter") && !e.getMessage().contains("\n"), e.getMessage());
+        assertEquals(List.of("merged", "pi", "plain"), leftovers(tmp));   // nothing for "refused"
+        // --rope-factor 1 writes the base's llama3 frequencies
+        export(llama3Base, piDir, tmp.resolve("override"), new MergeExporter.Options(null, Long.MAX_VALUE, false, 1.0));
+        assertEquals(ref.ropeScalingJson(),
+                new ObjectMapper().readTree(tmp.resolve("override/config.json").toFile()).get("rope_scaling"));
     }
 
     @Test
