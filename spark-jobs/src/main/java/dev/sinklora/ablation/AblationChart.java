@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The ablation's plot: per sparse training attention, the share of full attention's perplexity gain it recovered
@@ -17,6 +18,10 @@ final class AblationChart {
 
     static final Color THIS_RUN = new Color(0x3B6FB6);
     static final Color PAPER = new Color(0xE08A2C);
+
+    /** The paper's names of the ablation rows. */
+    static final Map<AblationMode, String> PAPER_NAME = Map.of(AblationMode.S2, "S2",
+            AblationMode.S2_SINKS, "S2 + global", AblationMode.S2_REASSEMBLED, "S2 + reassembly", AblationMode.SF, "SF");
 
     private AblationChart() {
     }
@@ -37,7 +42,7 @@ final class AblationChart {
             if (a.paperShare() != null) {
                 bars.add(new BarChart.Bar("SinkLoRA paper (LLaMA, reported)", a.paperShare(), Double.NaN, PAPER));
             }
-            groups.add(new BarChart.Group(a.mode().cliName(), bars));
+            groups.add(new BarChart.Group(a.mode().cliName() + "\n" + PAPER_NAME.get(a.mode()), bars));
         }
         if (groups.isEmpty()) {
             return null;

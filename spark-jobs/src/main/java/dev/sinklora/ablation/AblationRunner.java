@@ -3,6 +3,7 @@ package dev.sinklora.ablation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sinklora.demo.PipelineSteps;
 import dev.sinklora.eval.EvalModelSpec;
+import dev.sinklora.model.BadInputException;
 import dev.sinklora.train.TrainJob;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
@@ -128,7 +129,12 @@ public final class AblationRunner {
         Path result = dir.resolve(RESULT);
         try {
             if (resume && Files.exists(result)) {
-                return JSON.readValue(result.toFile(), AblationRun.class);
+                AblationRun done = JSON.readValue(result.toFile(), AblationRun.class);
+                if (done.steps() != o.steps()) {
+                    throw new BadInputException("--resume: " + result + " trained " + done.steps() + " steps, not --steps "
+                            + o.steps() + "; use another --out or the same --steps");
+                }
+                return done;
             }
             TrainJob.Result t = TrainJob.run(spark, PipelineSteps.fineTune(setup.base(), setup.dataLong(), dir,
                     mode.attention(), mode.sinkTokens(), o.steps(), seed));

@@ -29,7 +29,7 @@ public final class BarChart {
     public record Bar(String series, double value, double error, Color color) {
     }
 
-    /** Bars side by side under one label. */
+    /** Bars side by side under one label (lines separated by {@code \n}; the second and later in grey). */
     public record Group(String label, List<Bar> bars) {
     }
 
@@ -42,13 +42,13 @@ public final class BarChart {
     private static final int LEFT = 80;
     private static final int RIGHT = 190;
     private static final int TOP = 56;
-    private static final int BOTTOM = 70;
+    private static final int BOTTOM = 84;
     private static final int PLOT_H = 360;
 
     public static byte[] png(String title, String yLabel, List<Group> groups, List<Reference> references)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
-        int bars = groups.stream().mapToInt(g -> g.bars().size()).sum();
+        int bars = groups.stream().mapToInt(g -> slots(g)).sum();
         int pw = bars * BAR_W + (groups.size() + 1) * GROUP_GAP;
         int w = Math.max(640, LEFT + pw + RIGHT);
         int h = TOP + PLOT_H + BOTTOM;
@@ -102,6 +102,7 @@ public final class BarChart {
         int x = LEFT + GROUP_GAP;
         for (Group grp : groups) {
             int gx = x;
+            x += (slots(grp) - grp.bars().size()) * BAR_W / 2;
             for (Bar b : grp.bars()) {
                 legend.putIfAbsent(b.series(), b.color());
                 int top = y.px(Math.max(0, b.value()));
@@ -125,8 +126,13 @@ public final class BarChart {
                 g.drawString(v, cx - fm.stringWidth(v) / 2, labelY);
                 x += BAR_W;
             }
-            String label = grp.label();
-            g.drawString(label, (gx + x) / 2 - fm.stringWidth(label) / 2, TOP + PLOT_H + 20);
+            x = gx + slots(grp) * BAR_W;
+            String[] lines = grp.label().split("\n");
+            for (int i = 0; i < lines.length; i++) {
+                g.setColor(i == 0 ? Color.BLACK : Color.GRAY);
+                g.drawString(lines[i], (gx + x) / 2 - fm.stringWidth(lines[i]) / 2, TOP + PLOT_H + 20 + 15 * i);
+            }
+            g.setColor(Color.BLACK);
             x += GROUP_GAP;
         }
 
@@ -142,7 +148,7 @@ public final class BarChart {
 
         // legend, below the plot
         int lx = LEFT;
-        int ly = TOP + PLOT_H + 46;
+        int ly = TOP + PLOT_H + 62;
         for (Map.Entry<String, Color> e : legend.entrySet()) {
             g.setColor(e.getValue());
             g.fillRect(lx, ly - 10, 14, 12);
@@ -156,6 +162,11 @@ public final class BarChart {
             throw new IOException("no PNG writer");
         }
         return out.toByteArray();
+    }
+
+    /** Bar widths a group takes: its bars, at least two (room for its label). */
+    private static int slots(Group g) {
+        return Math.max(2, g.bars().size());
     }
 
     /** Value to pixel row. */
