@@ -9,11 +9,8 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /** {@code sinklora demo}: the whole pipeline on a generated task, no GPU, no downloads. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
@@ -52,14 +49,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (baseContext < 16 || factor < 2 || documents < 20 || baseSteps < 1 || trainSteps < 1) {
             throw new BadInputException("need --base-context >= 16, --factor >= 2, --documents >= 20, steps >= 1");
         }
-        if (Files.exists(out)) {
-            if (!overwrite) {
-                throw new BadInputException(out + " already exists; use --overwrite or another --out");
-            }
-            try (Stream<Path> walk = Files.walk(out)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        LocalOutputDir.prepare(out, overwrite, false, null);
         SparkSession spark = SparkSession.builder().appName("sinklora-demo").getOrCreate();
         DemoPipeline.Result r = DemoPipeline.run(spark, new DemoPipeline.Options(out.toAbsolutePath(), baseContext,
                 factor, documents, baseSteps, trainSteps, seed));

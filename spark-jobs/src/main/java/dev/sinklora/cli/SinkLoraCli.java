@@ -28,6 +28,7 @@ import java.io.PrintWriter;
                 GenerateCommand.class,
                 BenchGenerateCommand.class,
                 DemoCommand.class,
+                AblationCommand.class,
                 EvalPplCommand.class,
                 PasskeyCommand.class,
                 RandomBaseCommand.class,

@@ -1,13 +1,6 @@
 package dev.sinklora.demo;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,59 +34,24 @@ public final class DemoCorpus {
 
     /** Vocabulary size of the tokenizer (specials included). */
     static int vocabSize() {
-        return 3 + words().size();
+        return WordLevelTokenizer.vocabSize(words());
     }
 
-    /** Writes an HF tokenizer.json (WordLevel on whitespace, {@code <s>}=1, {@code </s>}=2). */
+    /** Writes the demo's HF tokenizer.json (WordLevel on whitespace, {@code <s>}=1, {@code </s>}=2). */
     public static void writeTokenizer(Path file) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode root = json.createObjectNode();
-        root.put("version", "1.0");
-        root.putNull("truncation");
-        root.putNull("padding");
-        ArrayNode added = root.putArray("added_tokens");
-        String[] specials = {"<unk>", "<s>", "</s>"};
-        for (int i = 0; i < specials.length; i++) {
-            ObjectNode t = added.addObject();
-            t.put("id", i);
-            t.put("content", specials[i]);
-            t.put("single_word", false);
-            t.put("lstrip", false);
-            t.put("rstrip", false);
-            t.put("normalized", false);
-            t.put("special", true);
-        }
-        root.putNull("normalizer");
-        root.putObject("pre_tokenizer").put("type", "Whitespace");
-        root.putNull("post_processor");
-        root.putObject("decoder").put("type", "Fuse");
-        ObjectNode model = root.putObject("model");
-        model.put("type", "WordLevel");
-        ObjectNode vocab = model.putObject("vocab");
-        for (int i = 0; i < specials.length; i++) vocab.put(specials[i], i);
-        List<String> words = words();
-        for (int i = 0; i < words.size(); i++) vocab.put(words.get(i), 3 + i);
-        model.put("unk_token", "<unk>");
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        WordLevelTokenizer.write(file, words(), false);
     }
 
     /**
      * Writes {@code documents} JSONL records {@code {"text": ...}} of about {@code words} words each.
-     * {@code recallDistance}: recalls refer to facts stated at least this many words earlier (0: any).
      */
     static void writeJsonl(Path file, int documents, int words, long seed) throws IOException {
         Random r = new Random(seed);
-        ObjectMapper json = new ObjectMapper();
-        Files.createDirectories(file.getParent());
-        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (int d = 0; d < documents; d++) {
-                ObjectNode rec = json.createObjectNode();
-                rec.put("text", document(r, words));
-                w.write(json.writeValueAsString(rec));
-                w.newLine();
-            }
+        List<String> texts = new ArrayList<>();
+        for (int d = 0; d < documents; d++) {
+            texts.add(document(r, words));
         }
+        JsonlTexts.write(file, texts);
     }
 
     static String document(Random r, int words) {

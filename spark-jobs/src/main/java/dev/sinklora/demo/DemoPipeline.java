@@ -1,27 +1,14 @@
 package dev.sinklora.demo;
 
-import dev.sinklora.eval.AttentionSpec;
 import dev.sinklora.eval.EvalModelSpec;
 import dev.sinklora.eval.PerplexityJob;
 import dev.sinklora.eval.TokenStream;
 import dev.sinklora.model.attention.AttentionMode;
-import dev.sinklora.model.eval.PerplexityProtocol;
-import dev.sinklora.model.eval.PerplexityWindow;
-import dev.sinklora.model.eval.PerplexityWindows;
 import dev.sinklora.model.io.LocalModelDirectory;
-import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.MergeExporter;
-import dev.sinklora.model.lora.TrainableExtra;
-import dev.sinklora.prep.corpus.LastRow;
-import dev.sinklora.prep.corpus.PrepCorpusJob;
-import dev.sinklora.prep.corpus.PrepCorpusOptions;
-import dev.sinklora.prep.io.InputFormat;
 import dev.sinklora.train.TrainJob;
 import dev.sinklora.train.TrainOptions;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -73,12 +59,12 @@ public final class DemoPipeline {
 
         Path dataShort = o.out().resolve("data-" + o.baseContext());
         Path dataLong = o.out().resolve("data-" + longContext);
-        prep(spark, corpus, tokenizer, o.baseContext(), dataShort, o.seed());
-        prep(spark, corpus, tokenizer, longContext, dataLong, o.seed());
+        PipelineSteps.prep(spark, corpus, tokenizer, o.baseContext(), dataShort, o.seed());
+        PipelineSteps.prep(spark, corpus, tokenizer, longContext, dataLong, o.seed());
 
         // 1. the base: trained from scratch at the short context
-        int vocab = ((DemoCorpus.vocabSize() + 31) / 32) * 32;
-        List<int[]> shortRows = rows(spark, dataShort.resolve("train"));
+        int vocab = PipelineSteps.paddedVocab(DemoCorpus.vocabSize());
+        List<int[]> shortRows = PipelineSteps.rows(spark, dataShort.resolve("train"));
         LOG.info("demo: pretraining a 2-layer base at context {} on {} rows for {} steps", o.baseContext(),
                 shortRows.size(), o.baseSteps());
         TinyBasePretrainer.Result base = TinyBasePretrainer.train(TinyBasePretrainer.config(vocab, o.baseContext()),
@@ -89,10 +75,8 @@ public final class DemoPipeline {
 
         // 2. SinkLoRA at 4x the context, PI factor 4 (train's default for seq-len / max_position_embeddings)
         Path run = o.out().resolve("run");
-        TrainOptions train = new TrainOptions(baseDir.toString(), dataLong.toString(), run.toString(), AttentionMode.SF,
-                null, null, null, null,
-                new LoraConfig(8, 16, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj"), EnumSet.of(TrainableExtra.NORM)),
-                2e-3, 10, 0.0, o.trainSteps(), null, 2, 5, null, Math.max(5, o.trainSteps()), false, false, o.seed());
+        TrainOptions train = PipelineSteps.fineTune(baseDir, dataLong, run, AttentionMode.SF, null, o.trainSteps(),
+                o.seed());
         TrainJob.Result trained = TrainJob.run(spark, train);
 
         // 3. merge
@@ -105,40 +89,20 @@ public final class DemoPipeline {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         TokenStream stream = TokenStream.read(spark, dataLong.toString(), "validation", vocab);
         List<PerplexityRow> table = new ArrayList<>();
-        table.add(perplexity(spark, conf, "base (trained at " + o.baseContext() + ")",
+        table.add(perplexity(spark, "base (trained at " + o.baseContext() + ")",
                 EvalModelSpec.of(baseDir.toString(), null, null, conf), 1.0, stream, longContext));
-        table.add(perplexity(spark, conf, "base + PI x" + o.factor() + ", no training",
+        table.add(perplexity(spark, "base + PI x" + o.factor() + ", no training",
                 EvalModelSpec.of(baseDir.toString(), null, (double) o.factor(), conf), o.factor(), stream, longContext));
-        table.add(perplexity(spark, conf, "SinkLoRA (sf) merged",
+        table.add(perplexity(spark, "SinkLoRA (sf) merged",
                 EvalModelSpec.of(merged.toString(), null, null, conf), o.factor(), stream, longContext));
-        table.add(perplexity(spark, conf, "base (trained at " + o.baseContext() + ")",
+        table.add(perplexity(spark, "base (trained at " + o.baseContext() + ")",
                 EvalModelSpec.of(baseDir.toString(), null, null, conf), 1.0, stream, o.baseContext()));
         return new Result(table, base.firstLoss(), base.lastLoss(), trained, (System.nanoTime() - t0) / 1e9);
     }
 
-    private static void prep(SparkSession spark, Path corpus, Path tokenizer, int seqLen, Path out, long seed) {
-        PrepCorpusJob.run(spark, new PrepCorpusOptions(List.of(corpus.toString()), tokenizer.toString(), seqLen,
-                out.toString(), 0.1, seed, "text", InputFormat.JSONL, 0.0, true, false, LastRow.DROP, 0,
-                PrepCorpusOptions.DEFAULT_SHARD_BYTES));
-    }
-
-    private static List<int[]> rows(SparkSession spark, Path split) {
-        List<int[]> out = new ArrayList<>();
-        for (Row r : spark.read().parquet(split.toString()).orderBy("input_ids").collectAsList()) {
-            List<Integer> ids = r.getList(r.fieldIndex("input_ids"));
-            out.add(ids.stream().mapToInt(Integer::intValue).toArray());
-        }
-        return out;
-    }
-
-    private static PerplexityRow perplexity(SparkSession spark, Configuration conf, String name, EvalModelSpec model,
-                                   double ropeFactor, TokenStream stream, int window) {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<int[]> tokens = jsc.broadcast(stream.tokens());
-        List<PerplexityWindow> windows = PerplexityWindows.plan(PerplexityProtocol.LONGLORA, stream.tokens().length,
-                window, window);
-        PerplexityJob.Result r = PerplexityJob.run(spark, conf, model, AttentionSpec.FULL, tokens, windows);
-        tokens.unpersist();
+    private static PerplexityRow perplexity(SparkSession spark, String name, EvalModelSpec model, double ropeFactor,
+                                            TokenStream stream, int window) {
+        PerplexityJob.Result r = PipelineSteps.perplexity(spark, model, stream, window);
         return new PerplexityRow(name, window, ropeFactor, "full", r.meanNll(), r.tokens());
     }
 }

@@ -19,6 +19,11 @@ public record AttentionSpec(String mode, Integer groupSize, Integer sinkTokens) 
         AttentionPattern.of(AttentionMode.parse(mode), 64, groupSize, sinkTokens);
     }
 
+    /** Whether this is plain causal attention at every length (what inference and the KV-cache decoder run). */
+    public boolean full() {
+        return AttentionMode.parse(mode) == AttentionMode.FULL;
+    }
+
     public AttentionPattern at(int n) {
         return AttentionPattern.of(AttentionMode.parse(mode), n, groupSize, sinkTokens);
     }

@@ -2,7 +2,7 @@ package dev.sinklora.model.eval;
 
 /**
  * Greedy continuation of a prompt: the seam between the passkey harness and whatever produces the answer (the model
- * through {@link GreedyDecoder}, a KV-cache decoder, or a test double).
+ * through {@link GreedyDecoder} or the KV-cache {@link CachedGreedyDecoder}, or a test double).
  */
 @FunctionalInterface
 public interface Decoder {

@@ -2,6 +2,7 @@ package dev.sinklora.model.eval;
 
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.config.LlamaConfig;
+import dev.sinklora.model.generate.Sampler;
 import dev.sinklora.model.llama.LlamaGraph;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.LlamaTensors;
@@ -39,7 +40,7 @@ public final class GreedyDecoder implements Decoder {
         int[] seq = Arrays.copyOf(promptIds, promptIds.length + n);
         for (int i = 0; i < n; i++) {
             int len = promptIds.length + i;
-            seq[len] = argmax(lastLogits(Arrays.copyOf(seq, len)));
+            seq[len] = Sampler.argmax(lastLogits(Arrays.copyOf(seq, len)));
         }
         return Arrays.copyOfRange(seq, promptIds.length, seq.length);
     }
@@ -56,15 +57,5 @@ public final class GreedyDecoder implements Decoder {
         SDVariable last = out.hidden().get(SDIndex.point(n - 1)).reshape(1, c.hiddenSize());
         SDVariable head = sd.getVariable(c.tieWordEmbeddings() ? LlamaTensors.EMBED : LlamaTensors.LM_HEAD);
         return projection.apply(sd, "lm_head", last, head).eval().toFloatVector();
-    }
-
-    static int argmax(float[] row) {
-        int best = 0;
-        for (int i = 1; i < row.length; i++) {
-            if (row[i] > row[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }
