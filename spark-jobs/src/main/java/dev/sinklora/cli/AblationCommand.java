@@ -34,7 +34,7 @@ public final class AblationCommand implements Callable<Integer> {
 
     /** The defaults of a full run and of --quick, for options not given. */
     static final int SEEDS = 3, QUICK_SEEDS = 1;
-    static final int STEPS = 100, QUICK_STEPS = 10;
+    static final int STEPS = 200, QUICK_STEPS = 10;
     static final int DOCUMENTS = 480, QUICK_DOCUMENTS = 60;
     static final int BASE_DOCUMENTS = 4000, QUICK_BASE_DOCUMENTS = 600;
     static final int BASE_STEPS = 1200, QUICK_BASE_STEPS = 150;

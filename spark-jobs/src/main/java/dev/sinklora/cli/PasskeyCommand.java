@@ -40,7 +40,9 @@ import java.util.concurrent.Callable;
                 + "the answer takes; a trial passes when the answer's digits are exactly the key.",
                 "Each --lengths entry is filled with whole filler sentences so prompt plus answer fit in it. Trial t "
                 + "puts the key at a random depth within depth bucket t mod --depth-buckets. Trials run as Spark "
-                + "tasks (base weights loaded once per executor).",
+                + "tasks (base weights loaded once per executor); with --attention full (the default) each trial decodes "
+                + "through the KV cache (one prefill, then one position per answer token), with another pattern "
+                + "by re-running the forward pass with it per token.",
                 "Prints a table and, as the last stdout line, JSON with accuracy per length and per depth bucket; "
                 + "writes a PNG heat map (length x depth) to --heatmap."})
 public final class PasskeyCommand implements Callable<Integer> {
