@@ -71,7 +71,7 @@ class TrainCommandTest {
     @Test
     void unsupportedOptionsAreOneLineErrors() {
         Path out = tmp.resolve("never");
-        assertBad("--lora-dropout 0.1 is not supported yet", args(out, "--lora-dropout", "0.1"));
+        assertBad("Unknown options: '--lora-dropout'", args(out, "--lora-dropout", "0.1")); // training applies no dropout
         assertBad("unknown trainable extra 'bias'", args(out, "--trainable", "bias"));
         assertBad("give --max-steps or --epochs, not both", args(out, "--max-steps", "2", "--epochs", "1"));
         assertBad("--group-size and --sink-tokens do not apply", args(out, "--attention", "full", "--group-size", "8"));
