@@ -6,6 +6,7 @@ import dev.sinklora.ablation.AblationMode;
 import dev.sinklora.ablation.AblationOptions;
 import dev.sinklora.ablation.AblationReport;
 import dev.sinklora.ablation.AblationRunner;
+import dev.sinklora.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -111,15 +112,12 @@ public final class AblationCommand implements Callable<Integer> {
             throw new dev.sinklora.model.BadInputException("--overwrite and --resume contradict each other");
         }
         LocalOutputDir.prepare(o.out(), overwrite, resume, "--resume");
-        SparkSessions session = SparkSessions.forCommand("ablation");
-        try {
+        try (SparkSessions session = SparkSessions.forCommand("ablation", BuildInfo.nd4jBackend())) {
             AblationRunner.Result r = AblationRunner.run(session.get(), o, resume);
             ObjectNode json = AblationReport.write(r, o);
             System.out.println();
             System.out.print(AblationReport.table(r, o));
             System.out.println(new ObjectMapper().writeValueAsString(json));
-        } finally {
-            session.release();
         }
         return 0;
     }

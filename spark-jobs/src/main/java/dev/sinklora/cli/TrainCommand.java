@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.lora.LoraConfig;
+import dev.sinklora.spark.SparkSessions;
 import dev.sinklora.train.RecomputeMode;
 import dev.sinklora.train.TrainJob;
 import dev.sinklora.train.TrainOptions;
@@ -113,12 +114,9 @@ public final class TrainCommand implements Callable<Integer> {
         TrainOptions o = new TrainOptions(base, data, out, AttentionMode.parse(attention), seqLen, groupSize,
                 sinkTokens, ropeFactor, lora, learningRate, warmupSteps, weightDecay, maxSteps, epochs, batchSize,
                 averagingFrequency, workers, saveEvery, resume, overwrite, seed, RecomputeMode.parse(recompute));
-        SparkSessions session = SparkSessions.forCommand("train");
         TrainJob.Result r;
-        try {
+        try (SparkSessions session = SparkSessions.forCommand("train", BuildInfo.nd4jBackend())) {
             r = TrainJob.run(session.get(), o);
-        } finally {
-            session.release();
         }
         ObjectNode json = new ObjectMapper().createObjectNode();
         json.put("out", r.out());
