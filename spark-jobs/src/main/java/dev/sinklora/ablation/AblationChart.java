@@ -1,6 +1,6 @@
 package dev.sinklora.ablation;
 
-import dev.sinklora.model.bench.BarChart;
+import dev.sinklora.model.plot.BarChart;
 
 import java.awt.Color;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import dev.sinklora.eval.PasskeyJob;
 import dev.sinklora.eval.PasskeyReport;
 import dev.sinklora.eval.PerplexityJob;
 import dev.sinklora.model.tokenizer.HfTokenizer;
-import dev.sinklora.prep.spark.HadoopConf;
+import dev.sinklora.spark.HadoopConf;
 import org.apache.spark.sql.SparkSession;
 
 import java.util.List;

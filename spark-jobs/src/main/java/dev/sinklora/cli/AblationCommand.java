@@ -7,6 +7,7 @@ import dev.sinklora.ablation.AblationOptions;
 import dev.sinklora.ablation.AblationReport;
 import dev.sinklora.ablation.AblationRunner;
 import dev.sinklora.cli.options.ResumeOptions;
+import dev.sinklora.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -109,15 +110,12 @@ public final class AblationCommand implements Callable<Integer> {
                 pick(passkeyTrials, TRIALS, QUICK_TRIALS), parallel, seed);
         boolean resume = output.resume(); // refuses --resume with --overwrite
         LocalOutputDir.prepare(o.out(), output.overwrite(), resume, "--resume");
-        SparkSessions session = SparkSessions.forCommand("ablation");
-        try {
+        try (SparkSessions session = SparkSessions.forCommand("ablation", BuildInfo.nd4jBackend())) {
             AblationRunner.Result r = AblationRunner.run(session.get(), o, resume);
             ObjectNode json = AblationReport.write(r, o);
             System.out.println();
             System.out.print(AblationReport.table(r, o));
             System.out.println(new ObjectMapper().writeValueAsString(json));
-        } finally {
-            session.release();
         }
         return 0;
     }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.demo.DemoPipeline;
 import dev.sinklora.model.BadInputException;
-import org.apache.spark.sql.SparkSession;
 import dev.sinklora.cli.options.OverwriteOption;
+import dev.sinklora.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,9 +52,11 @@ public final class DemoCommand implements Callable<Integer> {
             throw new BadInputException("need --base-context >= 16, --factor >= 2, --documents >= 20, steps >= 1");
         }
         LocalOutputDir.prepare(out, overwrite.overwrite(), false, null);
-        SparkSession spark = SparkSession.builder().appName("sinklora-demo").getOrCreate();
-        DemoPipeline.Result r = DemoPipeline.run(spark, new DemoPipeline.Options(out.toAbsolutePath(), baseContext,
-                factor, documents, baseSteps, trainSteps, seed));
+        DemoPipeline.Result r;
+        try (SparkSessions session = SparkSessions.forCommand("demo", BuildInfo.nd4jBackend())) {
+            r = DemoPipeline.run(session.get(), new DemoPipeline.Options(out.toAbsolutePath(), baseContext,
+                    factor, documents, baseSteps, trainSteps, seed));
+        }
         System.out.printf("%n%-32s %8s %6s %10s %10s %10s%n", "model", "context", "rope", "attention", "mean NLL", "ppl");
         ObjectMapper json = new ObjectMapper();
         ObjectNode summary = json.createObjectNode();

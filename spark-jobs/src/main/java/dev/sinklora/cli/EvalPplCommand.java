@@ -11,12 +11,13 @@ import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.eval.PerplexityProtocol;
 import dev.sinklora.model.eval.PerplexityWindow;
 import dev.sinklora.model.eval.PerplexityWindows;
+import dev.sinklora.spark.SparkSessions;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -83,11 +84,8 @@ public final class EvalPplCommand implements Callable<Integer> {
         if (maxWindows != null && maxWindows < 1) {
             throw new BadInputException("--max-windows must be at least 1, got " + maxWindows);
         }
-        SparkSessions session = SparkSessions.forCommand("eval-ppl");
-        try {
+        try (SparkSessions session = SparkSessions.forCommand("eval-ppl", BuildInfo.nd4jBackend())) {
             return run(session, proto, att);
-        } finally {
-            session.release();
         }
     }
 

@@ -1,12 +1,13 @@
 package dev.sinklora.cli;
 
-import dev.sinklora.io.HadoopConfs;
 import dev.sinklora.merge.MergeJob;
 import dev.sinklora.merge.MergeOutcome;
 import dev.sinklora.merge.MergeSpec;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.io.safetensors.DType;
 import dev.sinklora.model.io.safetensors.SafetensorsWriter;
+import dev.sinklora.spark.HadoopConfs;
+import dev.sinklora.spark.SparkSessions;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -85,13 +86,10 @@ public final class MergeCommand implements Callable<Integer> {
             stdout.println(MergeJob.mergeOne(HadoopConfs.current(), spec).toJson());
             return 0;
         }
-        SparkSessions session = SparkSessions.forCommand("merge");
         List<MergeOutcome> outcomes;
-        try {
+        try (SparkSessions session = SparkSessions.forCommand("merge", BuildInfo.nd4jBackend())) {
             Configuration conf = new Configuration(session.get().sparkContext().hadoopConfiguration());
             outcomes = MergeJob.mergeAll(session.get(), conf, which.adapters, template);
-        } finally {
-            session.release();
         }
         int failed = 0;
         for (MergeOutcome o : outcomes) {

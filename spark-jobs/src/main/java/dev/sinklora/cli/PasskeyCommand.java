@@ -8,7 +8,6 @@ import dev.sinklora.eval.ModelDecoderFactory;
 import dev.sinklora.eval.PasskeyHeatMap;
 import dev.sinklora.eval.PasskeyJob;
 import dev.sinklora.eval.PasskeyReport;
-import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.eval.DepthBuckets;
 import dev.sinklora.model.eval.PasskeyPromptBuilder;
@@ -17,11 +16,13 @@ import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.tokenizer.HfTokenizer;
 import dev.sinklora.prep.io.DataPaths;
 import dev.sinklora.prep.spark.TokenizerFiles;
+import dev.sinklora.spark.HadoopConf;
+import dev.sinklora.spark.SparkSessions;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -90,11 +91,8 @@ public final class PasskeyCommand implements Callable<Integer> {
         }
         DepthBuckets buckets = new DepthBuckets(depthBuckets);
         AttentionSpec att = run.attentionSpec();
-        SparkSessions session = SparkSessions.forCommand("passkey");
-        try {
+        try (SparkSessions session = SparkSessions.forCommand("passkey", BuildInfo.nd4jBackend())) {
             return run(session, buckets, att);
-        } finally {
-            session.release();
         }
     }
 

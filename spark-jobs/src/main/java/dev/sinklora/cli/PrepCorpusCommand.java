@@ -6,6 +6,7 @@ import dev.sinklora.prep.corpus.LastRow;
 import dev.sinklora.prep.corpus.PrepCorpusJob;
 import dev.sinklora.prep.corpus.PrepCorpusOptions;
 import dev.sinklora.prep.io.InputFormat;
+import dev.sinklora.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -86,16 +87,13 @@ public final class PrepCorpusCommand implements Callable<Integer> {
         PrepCorpusOptions o = new PrepCorpusOptions(inputs, tokenizer, seqLen, out, valFraction, seed, textField,
                 parseFormat(format), maxRejectedFraction, overwrite, skipIfDone, parseLastRow(lastRow),
                 (long) maxSplitMb << 20, (long) shardMb << 20);
-        SparkSessions session = SparkSessions.forCommand("prep-corpus");
-        try {
+        try (SparkSessions session = SparkSessions.forCommand("prep-corpus", BuildInfo.nd4jBackend())) {
             CorpusManifest m = PrepCorpusJob.run(session.get(), o);
             System.out.printf("prep-corpus: %s: %d records -> %d documents (%d rejected), %d tokens, %d sequences of %d "
                             + "(train %d, validation %d)%n", o.out(), m.recordsRead(), m.documents(), m.rejected(),
                     m.tokens(), m.sequences(), m.seqLen(), m.splits().get("train").sequences(),
                     m.splits().get("validation").sequences());
             return 0;
-        } finally {
-            session.release();
         }
     }
 

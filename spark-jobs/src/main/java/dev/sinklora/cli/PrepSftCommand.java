@@ -6,6 +6,7 @@ import dev.sinklora.prep.sft.PrepSftJob;
 import dev.sinklora.prep.sft.PrepSftOptions;
 import dev.sinklora.prep.sft.PromptTemplate;
 import dev.sinklora.prep.sft.SftManifest;
+import dev.sinklora.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -92,15 +93,12 @@ public final class PrepSftCommand implements Callable<Integer> {
         }
         PrepSftOptions o = new PrepSftOptions(inputs, tokenizer, maxLen, out, t, p, systemPrompt, valFraction, seed,
                 maxRejectedFraction, overwrite, skipIfDone, (long) shardMb << 20);
-        SparkSessions session = SparkSessions.forCommand("prep-sft");
-        try {
+        try (SparkSessions session = SparkSessions.forCommand("prep-sft", BuildInfo.nd4jBackend())) {
             SftManifest m = PrepSftJob.run(session.get(), o);
             System.out.printf("prep-sft: %s: %d records -> %d examples (%d rejected, %d dropped, %d truncated), "
                             + "%d prompt + %d target tokens%n", o.out(), m.recordsRead(), m.documents(), m.rejected(),
                     m.dropped(), m.truncated(), m.promptTokens(), m.targetTokens());
             return 0;
-        } finally {
-            session.release();
         }
     }
 }

@@ -2,15 +2,15 @@ package dev.sinklora.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sinklora.io.HadoopConfs;
-import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.BadInputException;
-import dev.sinklora.model.bench.LlamaPreset;
-import dev.sinklora.model.bench.RandomCheckpoint;
-import dev.sinklora.model.bench.RandomLlama;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.io.safetensors.DType;
 import dev.sinklora.model.io.safetensors.SafetensorsWriter;
+import dev.sinklora.model.random.LlamaPreset;
+import dev.sinklora.model.random.RandomCheckpoint;
+import dev.sinklora.model.random.RandomLlama;
+import dev.sinklora.spark.HadoopConfs;
+import dev.sinklora.spark.HadoopModelDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,8 +1,12 @@
 package dev.sinklora.cli;
 
+import dev.sinklora.bench.BenchAttentionCommand;
+import dev.sinklora.bench.BenchGenerateCommand;
+import dev.sinklora.bench.BenchPrepCommand;
+import dev.sinklora.bench.BenchTrainCommand;
 import dev.sinklora.model.BadInputException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -67,7 +71,7 @@ public final class SinkLoraCli implements Runnable {
             msg += " (cause: " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
         }
         if (msg.contains("s3a:") || msg.contains("S3A") || msg.contains("amazonaws")) {
-            var conf = dev.sinklora.io.HadoopConfs.current();
+            var conf = dev.sinklora.spark.HadoopConfs.current();
             msg += " [fs.s3a.endpoint=" + conf.get("fs.s3a.endpoint", "(AWS default)") + ", fs.s3a.attempts.maximum="
                     + conf.get("fs.s3a.attempts.maximum") + ", fs.s3a.retry.limit=" + conf.get("fs.s3a.retry.limit")
                     + "; see README 'Storage']";

@@ -7,6 +7,7 @@ import dev.sinklora.cli.options.LoraOptions;
 import dev.sinklora.cli.options.ModelOptions;
 import dev.sinklora.cli.options.OptimizerOptions;
 import dev.sinklora.cli.options.RunOptions;
+import dev.sinklora.spark.SparkSessions;
 import dev.sinklora.train.TrainJob;
 import dev.sinklora.train.config.TrainConfig;
 import picocli.CommandLine.Command;
@@ -48,12 +49,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig o = config();
-        SparkSessions session = SparkSessions.forCommand("train");
         TrainJob.Result r;
-        try {
+        try (SparkSessions session = SparkSessions.forCommand("train", BuildInfo.nd4jBackend())) {
             r = TrainJob.run(session.get(), o);
-        } finally {
-            session.release();
         }
         ObjectNode json = new ObjectMapper().createObjectNode();
         json.put("out", r.out());

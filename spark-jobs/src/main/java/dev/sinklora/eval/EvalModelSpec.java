@@ -1,12 +1,12 @@
 package dev.sinklora.eval;
 
-import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.config.RopeScaling;
 import dev.sinklora.model.lora.AdapterTrainingInfo;
 import dev.sinklora.model.lora.LoraMerger;
 import dev.sinklora.model.lora.PeftAdapterReader;
+import dev.sinklora.spark.HadoopModelDirectory;
 import org.apache.hadoop.conf.Configuration;
 
 import java.io.IOException;

@@ -1,13 +1,13 @@
 package dev.sinklora.eval;
 
-import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.Projection;
 import dev.sinklora.model.lora.AdaptedModel;
 import dev.sinklora.model.lora.LoraAdapter;
 import dev.sinklora.model.lora.LoraMerger;
 import dev.sinklora.model.lora.PeftAdapterIO;
-import dev.sinklora.train.FrozenBaseCache;
+import dev.sinklora.spark.FrozenBaseCache;
+import dev.sinklora.spark.HadoopModelDirectory;
 import org.apache.hadoop.conf.Configuration;
 
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.sinklora.eval;
 
 import dev.sinklora.model.eval.CachedGreedyDecoder;
-import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.model.eval.Decoder;
 import dev.sinklora.model.eval.GreedyDecoder;
 import dev.sinklora.model.lora.AdaptedModel;
+import dev.sinklora.spark.HadoopConf;
 
 /**
  * The real passkey decoder, greedy, with the executor's model ({@link EvalModels}, base weights loaded once per

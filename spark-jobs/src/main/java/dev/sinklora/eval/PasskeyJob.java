@@ -2,7 +2,7 @@ package dev.sinklora.eval;
 
 import dev.sinklora.model.eval.Decoder;
 import dev.sinklora.model.eval.PasskeyTrial;
-import dev.sinklora.prep.spark.SparkErrors;
+import dev.sinklora.spark.SparkErrors;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.sql.SparkSession;

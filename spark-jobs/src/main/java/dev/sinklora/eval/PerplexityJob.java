@@ -1,11 +1,11 @@
 package dev.sinklora.eval;
 
-import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.eval.PerplexityWindow;
 import dev.sinklora.model.lora.AdaptedModel;
 import dev.sinklora.model.score.SequenceScorer;
-import dev.sinklora.prep.spark.SparkErrors;
+import dev.sinklora.spark.HadoopConf;
+import dev.sinklora.spark.SparkErrors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;

@@ -1,11 +1,11 @@
 package dev.sinklora.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.io.JsonFiles;
 import dev.sinklora.model.io.ModelDirectory;
 import dev.sinklora.model.llama.LlamaModel;
+import dev.sinklora.spark.HadoopModelDirectory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.sql.Dataset;

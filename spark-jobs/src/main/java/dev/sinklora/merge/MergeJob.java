@@ -1,11 +1,11 @@
 package dev.sinklora.merge;
 
-import dev.sinklora.io.HadoopModelDirectory;
-import dev.sinklora.prep.spark.HadoopConf;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.io.ModelDirectory;
 import dev.sinklora.model.lora.MergeExporter;
 import dev.sinklora.model.lora.PeftAdapterConfig;
+import dev.sinklora.spark.HadoopConf;
+import dev.sinklora.spark.HadoopModelDirectory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;

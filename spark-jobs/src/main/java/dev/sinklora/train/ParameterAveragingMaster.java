@@ -1,6 +1,7 @@
 package dev.sinklora.train;
 
-import dev.sinklora.prep.spark.HadoopConf;
+import dev.sinklora.spark.FrozenBaseCache;
+import dev.sinklora.spark.HadoopConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;

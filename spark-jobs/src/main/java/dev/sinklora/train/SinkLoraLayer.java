@@ -11,6 +11,7 @@ import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.LoraProjection;
 import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.model.samediff.SameDiffs;
+import dev.sinklora.spark.FrozenBaseCache;
 import dev.sinklora.train.recompute.RecomputingOutputLayer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

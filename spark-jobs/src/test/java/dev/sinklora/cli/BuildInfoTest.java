@@ -1,6 +1,7 @@
 package dev.sinklora.cli;
 
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.spark.SparkSessions;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;

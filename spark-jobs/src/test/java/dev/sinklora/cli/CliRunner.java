@@ -10,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs the CLI in-process and captures its exit code, stdout and stderr. */
-final class CliRunner {
+public final class CliRunner {
 
-    record Result(int exitCode, String out, String err) {
-        String lastLine() {
+    public record Result(int exitCode, String out, String err) {
+        public String lastLine() {
             String[] lines = out.strip().split("\n");
             return lines[lines.length - 1];
         }
@@ -22,7 +22,7 @@ final class CliRunner {
     private CliRunner() {
     }
 
-    static synchronized Result run(String... args) {
+    public static synchronized Result run(String... args) {
         PrintStream oldOut = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StringWriter err = new StringWriter();
@@ -38,7 +38,7 @@ final class CliRunner {
     }
 
     /** Runs {@code command args}; asserts exit code 2 and exactly one stderr line containing {@code message}. */
-    static void assertUserError(String command, String message, String... args) {
+    public static void assertUserError(String command, String message, String... args) {
         String[] all = new String[args.length + 1];
         all[0] = command;
         System.arraycopy(args, 0, all, 1, args.length);

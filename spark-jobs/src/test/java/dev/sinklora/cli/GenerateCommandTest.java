@@ -2,10 +2,10 @@ package dev.sinklora.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sinklora.model.bench.RandomLlama;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.io.safetensors.DType;
 import dev.sinklora.model.io.safetensors.SafetensorsWriter;
+import dev.sinklora.model.random.RandomLlama;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

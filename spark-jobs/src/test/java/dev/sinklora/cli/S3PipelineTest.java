@@ -2,13 +2,13 @@ package dev.sinklora.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.lora.PeftAdapterIO;
+import dev.sinklora.spark.FrozenBaseCacheAccess;
+import dev.sinklora.spark.HadoopModelDirectory;
 import dev.sinklora.testing.EvalFixtures;
 import dev.sinklora.testing.LoopbackS3;
 import dev.sinklora.testing.ModelFixtures;
 import dev.sinklora.testing.SparkTestSession;
-import dev.sinklora.train.FrozenBaseCacheAccess;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

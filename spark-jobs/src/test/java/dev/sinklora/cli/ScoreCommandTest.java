@@ -100,8 +100,7 @@ class ScoreCommandTest {
         JsonNode json = new ObjectMapper().readTree(r.lastLine());
         assertEquals("llama3", json.get("rope_frequencies").asText());
         assertEquals(1.0, json.get("rope_factor").asDouble());
-        int[] tokens = java.util.Arrays.stream(ModelFixtures.expectedTokensCsv().split(",")).mapToInt(Integer::parseInt)
-                .toArray();
+        int[] tokens = ModelFixtures.expectedTokens();
         assertEquals(SequenceScorer.score(LlamaModel.load(model), tokens, AttentionPattern.FULL, Projection.PLAIN)
                 .meanNll(), json.get("mean_nll").asDouble(), 1e-9);
         // the plain fixture scores 7.1244577649521 on these tokens (printsJsonWithMeanNllAsLastLine)

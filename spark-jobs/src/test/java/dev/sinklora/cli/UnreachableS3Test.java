@@ -1,6 +1,6 @@
 package dev.sinklora.cli;
 
-import dev.sinklora.io.HadoopConfs;
+import dev.sinklora.spark.HadoopConfs;
 import dev.sinklora.testing.SparkTestSession;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;

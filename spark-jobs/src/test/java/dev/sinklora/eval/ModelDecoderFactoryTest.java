@@ -6,7 +6,7 @@ import dev.sinklora.model.eval.GreedyDecoder;
 import dev.sinklora.model.eval.PasskeyPromptBuilder;
 import dev.sinklora.model.eval.PasskeyTrial;
 import dev.sinklora.model.tokenizer.HfTokenizer;
-import dev.sinklora.prep.spark.HadoopConf;
+import dev.sinklora.spark.HadoopConf;
 import dev.sinklora.testing.EvalFixtures;
 import dev.sinklora.testing.ModelFixtures;
 import dev.sinklora.testing.SparkTestSession;

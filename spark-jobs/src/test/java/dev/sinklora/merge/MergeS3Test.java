@@ -1,8 +1,8 @@
 package dev.sinklora.merge;
 
-import dev.sinklora.io.HadoopModelDirectory;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.lora.MergeExporter;
+import dev.sinklora.spark.HadoopModelDirectory;
 import dev.sinklora.testing.LoopbackS3;
 import dev.sinklora.testing.SparkTestSession;
 import org.apache.hadoop.conf.Configuration;

@@ -1,10 +1,10 @@
 package dev.sinklora.testing;
 
-import dev.sinklora.model.bench.RandomLlama;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.io.safetensors.Checkpoint;
 import dev.sinklora.model.io.safetensors.DType;
 import dev.sinklora.model.io.safetensors.SafetensorsWriter;
+import dev.sinklora.model.random.RandomLlama;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;

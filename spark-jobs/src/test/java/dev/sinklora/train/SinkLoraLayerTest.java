@@ -7,6 +7,7 @@ import dev.sinklora.model.llama.Projection;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.model.score.SequenceScorer;
+import dev.sinklora.spark.FrozenBaseCache;
 import dev.sinklora.testing.ModelFixtures;
 import dev.sinklora.train.config.ModelConfig;
 import dev.sinklora.train.config.OptimizerConfig;

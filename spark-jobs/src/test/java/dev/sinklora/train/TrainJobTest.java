@@ -1,20 +1,21 @@
 package dev.sinklora.train;
 
 import dev.sinklora.model.attention.AttentionMode;
+import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.io.LocalModelDirectory;
 import dev.sinklora.model.io.safetensors.Checkpoint;
+import dev.sinklora.model.io.safetensors.DType;
 import dev.sinklora.model.llama.LlamaModel;
+import dev.sinklora.model.llama.Projection;
+import dev.sinklora.model.lora.AdaptedModel;
 import dev.sinklora.model.lora.LoraAdapter;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.LoraModule;
 import dev.sinklora.model.lora.MergeExporter;
 import dev.sinklora.model.lora.PeftAdapterIO;
 import dev.sinklora.model.lora.TrainableExtra;
-import dev.sinklora.model.attention.AttentionPattern;
-import dev.sinklora.model.io.safetensors.DType;
-import dev.sinklora.model.llama.Projection;
-import dev.sinklora.model.lora.AdaptedModel;
 import dev.sinklora.model.score.SequenceScorer;
+import dev.sinklora.spark.FrozenBaseCache;
 import dev.sinklora.testing.BaseCheckpoints;
 import dev.sinklora.testing.ModelFixtures;
 import dev.sinklora.train.config.DataConfig;

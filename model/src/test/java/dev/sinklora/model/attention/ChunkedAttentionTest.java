@@ -1,7 +1,7 @@
 package dev.sinklora.model.attention;
 
 import dev.sinklora.model.attention.GroupwiseAttentionTest.Case;
-import dev.sinklora.model.bench.Nd4jNativeMemory;
+import dev.sinklora.model.memory.Nd4jNativeMemory;
 import dev.sinklora.model.samediff.SameDiffs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,7 +1,7 @@
 package dev.sinklora.model.generate;
 
-import dev.sinklora.model.bench.RandomLlama;
 import dev.sinklora.model.llama.LlamaModel;
+import dev.sinklora.model.random.RandomLlama;
 
 /** Small random LLaMA variants the fixture does not cover. */
 final class RandomModels {

@@ -1,6 +1,6 @@
 package dev.sinklora.train.recompute;
 
-import dev.sinklora.train.FrozenBaseCache;
+import dev.sinklora.spark.FrozenBaseCache;
 import dev.sinklora.train.SinkLoraLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;

@@ -2,13 +2,13 @@ package dev.sinklora.train.recompute;
 
 import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.attention.AttentionPattern;
-import dev.sinklora.model.bench.Nd4jNativeMemory;
-import dev.sinklora.model.bench.RandomLlama;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.io.LocalModelDirectory;
 import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.TrainableExtra;
+import dev.sinklora.model.memory.Nd4jNativeMemory;
+import dev.sinklora.model.random.RandomLlama;
 import dev.sinklora.testing.BaseCheckpoints;
 import dev.sinklora.train.TrainableParams;
 import org.junit.jupiter.api.Test;
