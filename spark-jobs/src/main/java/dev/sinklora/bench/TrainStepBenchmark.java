@@ -47,7 +47,7 @@ public final class TrainStepBenchmark {
      * What every case shares. {@code memoryBudgetBytes}: a case's averaging rounds are skipped when its
      * workers' step memory would exceed it (in local mode every worker is in this JVM).
      */
-    public record Settings(String baseUri, LoraConfig lora, int warmup, int steps, int sparkRounds,
+    public record Settings(String baseUri, LoraConfig lora, OptimizerConfig optimizer, int warmup, int steps, int sparkRounds,
                            int averagingFrequency, long memoryBudgetBytes, long seed) {
     }
 
@@ -173,9 +173,10 @@ public final class TrainStepBenchmark {
     /** The network {@code sinklora train} would build for this case, LoRA initialised as train does. */
     static ComputationGraph network(Settings s, LlamaModel base, AttentionPattern pattern, int n, double ropeFactor,
                                     RecomputeMode recompute) {
-        SinkLoraLayer layer = TrainJob.layer(new ModelConfig(s.baseUri(), pattern.mode(), pattern.groupSize(),
-                pattern.sinkTokens(), ropeFactor, recompute), s.lora(), n, 1);
-        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(OptimizerConfig.DEFAULTS, s.seed(), s.lora(),
+        ModelConfig model = new ModelConfig(s.baseUri(), pattern.mode(), null, null, ropeFactor, recompute)
+                .resolved(s.baseUri(), pattern, ropeFactor);
+        SinkLoraLayer layer = TrainJob.layer(model, s.lora(), n, 1);
+        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(s.optimizer(), s.seed(), s.lora(),
                 layer));
         net.init();
         try {

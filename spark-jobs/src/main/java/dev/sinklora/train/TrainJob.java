@@ -91,10 +91,7 @@ public final class TrainJob {
         String resumeFrom = prepareOutput(outDir, store, o.run());
         LlamaModel base = FrozenBaseCache.get(baseUri, conf);
         LlamaConfig c = base.config();
-        if (c.tieWordEmbeddings() && o.trainable().contains(TrainableExtra.EMBED)) {
-            throw new BadInputException("--trainable embed: " + baseUri + " ties lm_head to the embedding"
-                    + " (tie_word_embeddings); training the input embedding alone would untie them");
-        }
+        checkTrainable(c, o.lora(), baseUri);
         DataInfo data = DataInfo.read(HadoopModelDirectory.of(o.data().uri(), conf), c);
         int seqLen = o.data().seqLen() != null ? o.data().seqLen() : data.seqLen();
         double ropeFactor = o.model().ropeFactor() != null ? o.model().ropeFactor() : defaultRopeFactor(c, seqLen);
@@ -209,6 +206,14 @@ public final class TrainJob {
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(outDir.describe(), rounds * run.averagingFrequency(), rounds, firstLoss, loss, tokensSeen,
                 seconds, trainer.broadcastBytesPerRound(), workers, seqLen, ropeFactor, pattern);
+    }
+
+    /** Refuses trainable extras the base cannot take: the embedding of a base that ties lm_head to it. */
+    public static void checkTrainable(LlamaConfig c, LoraConfig lora, String baseUri) {
+        if (c.tieWordEmbeddings() && lora.trainable().contains(TrainableExtra.EMBED)) {
+            throw new BadInputException("--trainable embed: " + baseUri + " ties lm_head to the embedding"
+                    + " (tie_word_embeddings); training the input embedding alone would untie them");
+        }
     }
 
     /**

@@ -15,9 +15,6 @@ public record OptimizerConfig(double learningRate, int warmupSteps, double weigh
     public static final double EPSILON = 1e-8;
     public static final double CLIP_NORM = 1.0;
 
-    /** train's defaults: 2e-5 after 20 warmup steps, no weight decay. */
-    public static final OptimizerConfig DEFAULTS = new OptimizerConfig(2e-5, 20, 0.0);
-
     public OptimizerConfig {
         that(learningRate > 0 && Double.isFinite(learningRate), "--learning-rate must be > 0, got " + learningRate);
         that(warmupSteps >= 0, "--warmup-steps must be >= 0, got " + warmupSteps);

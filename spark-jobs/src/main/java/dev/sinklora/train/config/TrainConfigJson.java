@@ -43,8 +43,9 @@ public final class TrainConfigJson {
     private TrainConfigJson() {
     }
 
-    public static JsonNode toTree(TrainConfig c) {
-        return JSON.valueToTree(c);
+    /** The config, or one of its groups, as JSON. */
+    public static JsonNode toTree(Record config) {
+        return JSON.valueToTree(config);
     }
 
     /**
