@@ -21,9 +21,9 @@ import java.util.concurrent.Callable;
                 "Frozen base weights are loaded once per executor from --base; only the trainable tensors travel.",
                 "Writes OUT/step-NNNNNN/ and OUT/final/ (PEFT adapter, optimizer state, trainer_state.json),",
                 "OUT/metrics.jsonl and OUT/loss.png; prints one JSON summary as the last stdout line.",
-                "--resume continues from the newest complete checkpoint in --out, in the same data order; its",
-                "trainer_state.json records the run config, and every option must match it except --max-steps,",
-                "--epochs (to extend a run), --save-every and --recompute."})
+                "--resume continues from the newest complete checkpoint in --out, in the same data order. Each"
+                        + " checkpoint's trainer_state.json records the run config; every option must match it"
+                        + " except --max-steps or --epochs (to extend a run), --save-every and --recompute."})
 public final class TrainCommand implements Callable<Integer> {
 
     @Mixin

@@ -101,7 +101,8 @@ public final class TrainJob {
         int perRound = workers * run.averagingFrequency();
         // the config as this run uses it, defaults filled in: what checkpoints record and --resume compares
         TrainConfig resolved = new TrainConfig(o.model().resolved(baseUri, pattern, ropeFactor), o.lora(),
-                o.optimizer(), o.data().resolved(data.trainUri(), seqLen, data.fingerprint()), run.resolved(workers));
+                o.optimizer(), o.data().resolved(data.trainUri(), seqLen, data.fingerprint()),
+                run.resolved(outDir.describe(), workers));
 
         TrainingExamples examples = TrainingExamples.load(spark, data, seqLen, o.data().batchSize(), run.seed());
         if (run.overwrite() && !run.resume()) {

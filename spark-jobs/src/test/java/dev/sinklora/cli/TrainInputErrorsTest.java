@@ -142,9 +142,7 @@ class TrainInputErrorsTest {
     @Test
     void aDamagedNewestCheckpointNamesThePreviousOneOnResume() throws Exception {
         Path data = corpus("good", "{\"seq_len\": 32}", -1, 0);
-        Path out = tmp.resolve("run");
-        CliRunner.Result first = CliRunner.run(train(data, out, "--max-steps", "4"));
-        assertEquals(0, first.exitCode(), first.err());
+        Path out = trained(data, "run", 4);
         Path state = out.resolve("step-000004/trainer_state.json");
         String good = Files.readString(state);
         Files.writeString(state, "{\"step\": 4, \"round\":");
@@ -163,12 +161,19 @@ class TrainInputErrorsTest {
                 "checkpoint step-000004 is damaged: ", "optimizer.safetensors",
                 "the previous complete checkpoint is file:" + out.resolve("step-000002"));
     }
+
+    /** A finished run of {@code steps} steps on {@code data} in {@code tmp/name}. */
+    private static Path trained(Path data, String name, int steps) {
+        Path out = tmp.resolve(name);
+        CliRunner.Result first = CliRunner.run(train(data, out, "--max-steps", String.valueOf(steps)));
+        assertEquals(0, first.exitCode(), first.err());
+        return out;
+    }
+
     @Test
     void resumeRefusesAnyChangedSettingNamingItAndAcceptsTheSameRunExtended() throws Exception {
         Path data = corpus("same", "{\"seq_len\": 32}", -1, 0);
-        Path out = tmp.resolve("run-contract");
-        CliRunner.Result first = CliRunner.run(train(data, out, "--max-steps", "2"));
-        assertEquals(0, first.exitCode(), first.err());
+        Path out = trained(data, "run-contract", 2);
         List<String> before = BadModels.listing(out);
         String metrics = Files.readString(out.resolve("metrics.jsonl"));
 

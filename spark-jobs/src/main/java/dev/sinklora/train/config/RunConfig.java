@@ -22,9 +22,9 @@ public record RunConfig(String out, Integer maxSteps, Integer epochs, int saveEv
         that(!(resume && overwrite), "--resume and --overwrite contradict each other");
     }
 
-    /** As the run uses it: the worker count it got. */
-    public RunConfig resolved(int w) {
-        return new RunConfig(out, maxSteps, epochs, saveEvery, averagingFrequency, w, seed, resume, overwrite);
+    /** As the run uses it: the output's resolved URI and the worker count it got. */
+    public RunConfig resolved(String outUri, int w) {
+        return new RunConfig(outUri, maxSteps, epochs, saveEvery, averagingFrequency, w, seed, resume, overwrite);
     }
 
     public RunConfig withOut(String o) {
