@@ -1,6 +1,8 @@
 package dev.sinklora.bench;
 
 import dev.sinklora.cli.BuildInfo;
+import dev.sinklora.cli.options.LoraOptions;
+import dev.sinklora.cli.options.OptimizerOptions;
 import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.config.LlamaConfig;
@@ -9,9 +11,12 @@ import dev.sinklora.spark.FrozenBaseCache;
 import dev.sinklora.spark.HadoopModelDirectory;
 import dev.sinklora.spark.SparkSessions;
 import dev.sinklora.train.RecomputeMode;
+import dev.sinklora.train.TrainJob;
+import dev.sinklora.train.config.OptimizerConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -69,16 +74,13 @@ public final class BenchTrainCommand implements Callable<Integer> {
                     + " default: ${DEFAULT-VALUE}); steps over it are flagged")
     double memoryBudgetGib;
 
-    @Option(names = "--lora-r", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE})")
-    int loraR;
+    /** The adapter trained, as train takes it. */
+    @Mixin
+    LoraOptions loraOptions;
 
-    @Option(names = "--lora-targets", defaultValue = "q_proj,k_proj,v_proj,o_proj",
-            description = "adapted projections (default: ${DEFAULT-VALUE})")
-    String loraTargets;
-
-    @Option(names = "--trainable", defaultValue = "", paramLabel = "LIST",
-            description = "base tensors trained in full (LoRA+): embed, norm, or embed,norm (default: none)")
-    String trainable;
+    /** The optimizer of the timed steps, as train takes it. */
+    @Mixin
+    OptimizerOptions optimizerOptions;
 
     @Option(names = "--sgemm-size", defaultValue = "1024",
             description = "square sgemm size for the MFU denominator (default: ${DEFAULT-VALUE})")
@@ -93,15 +95,16 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        LoraConfig lora = new LoraConfig(loraR, 2.0 * loraR, 0.0, LoraConfig.parseTargets(loraTargets),
-                LoraConfig.parseTrainable(trainable));
+        LoraConfig lora = loraOptions.toConfig();
+        OptimizerConfig optimizer = optimizerOptions.toConfig();
         List<AttentionMode> parsedModes = modes.stream().map(AttentionMode::parse).toList();
         List<RecomputeMode> recomputeModes = recompute.stream().map(RecomputeMode::parse).toList();
         String baseUri = HadoopModelDirectory.of(base, new Configuration()).describe();
         LlamaConfig c = FrozenBaseCache.get(baseUri).config();
+        TrainJob.checkTrainable(c, lora, baseUri);
         String loadBefore = BenchTrainReport.loadAverage();
         long budget = (long) (memoryBudgetGib * BenchTrainReport.GIB);
-        TrainStepBenchmark.Settings settings = new TrainStepBenchmark.Settings(baseUri, lora, warmup, steps,
+        TrainStepBenchmark.Settings settings = new TrainStepBenchmark.Settings(baseUri, lora, optimizer, warmup, steps,
                 sparkRounds, averagingFrequency, budget, seed);
         BenchTrainReport report = new BenchTrainReport(c, lora, baseUri, settings);
         report.printHeader(loadBefore);
@@ -115,7 +118,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
         // The first networks of a JVM run SameDiff's Java side interpreted: warm the JIT up untimed.
         int warmN = Math.min(Arrays.stream(lengths).min().orElseThrow(), JIT_WARMUP_MAX_LENGTH);
-        TrainStepBenchmark.Settings jit = new TrainStepBenchmark.Settings(baseUri, lora, 1, 2, 0,
+        TrainStepBenchmark.Settings jit = new TrainStepBenchmark.Settings(baseUri, lora, optimizer, 1, 2, 0,
                 averagingFrequency, budget, seed);
         long t0 = System.nanoTime();
         for (AttentionMode mode : parsedModes) {

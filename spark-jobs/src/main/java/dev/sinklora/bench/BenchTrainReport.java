@@ -8,6 +8,7 @@ import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.train.RecomputeMode;
+import dev.sinklora.train.config.TrainConfigJson;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -204,6 +205,7 @@ final class BenchTrainReport {
         l.put("alpha", lora.alpha());
         l.put("targets", String.join(",", lora.targets()));
         l.put("trainable", trainableNames());
+        out.set("optimizer", TrainConfigJson.toTree(settings.optimizer()));
         out.put("batch_size", 1);
         out.put("warmup_steps", settings.warmup());
         out.put("timed_steps", settings.steps());

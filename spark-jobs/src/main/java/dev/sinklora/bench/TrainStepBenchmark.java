@@ -14,8 +14,9 @@ import dev.sinklora.train.Dl4jParameterAveragingTrainer;
 import dev.sinklora.train.RecomputeMode;
 import dev.sinklora.train.SinkLoraLayer;
 import dev.sinklora.train.TrainJob;
-import dev.sinklora.train.TrainOptions;
 import dev.sinklora.train.TrainableParams;
+import dev.sinklora.train.config.ModelConfig;
+import dev.sinklora.train.config.OptimizerConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -46,7 +47,7 @@ public final class TrainStepBenchmark {
      * What every case shares. {@code memoryBudgetBytes}: a case's averaging rounds are skipped when its
      * workers' step memory would exceed it (in local mode every worker is in this JVM).
      */
-    public record Settings(String baseUri, LoraConfig lora, int warmup, int steps, int sparkRounds,
+    public record Settings(String baseUri, LoraConfig lora, OptimizerConfig optimizer, int warmup, int steps, int sparkRounds,
                            int averagingFrequency, long memoryBudgetBytes, long seed) {
     }
 
@@ -172,11 +173,11 @@ public final class TrainStepBenchmark {
     /** The network {@code sinklora train} would build for this case, LoRA initialised as train does. */
     static ComputationGraph network(Settings s, LlamaModel base, AttentionPattern pattern, int n, double ropeFactor,
                                     RecomputeMode recompute) {
-        TrainOptions o = new TrainOptions(s.baseUri(), "(bench-train: no data)", "(bench-train: no output)",
-                pattern.mode(), n, null, null, ropeFactor, s.lora(), 2e-5, 20, 0.0, null, null, 1,
-                s.averagingFrequency(), null, 200, false, false, s.seed(), recompute);
-        SinkLoraLayer layer = TrainJob.layer(o, s.baseUri(), n, pattern, ropeFactor);
-        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(o, layer));
+        ModelConfig model = new ModelConfig(s.baseUri(), pattern.mode(), null, null, ropeFactor, recompute)
+                .resolved(s.baseUri(), pattern, ropeFactor);
+        SinkLoraLayer layer = TrainJob.layer(model, s.lora(), n, 1);
+        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(s.optimizer(), s.seed(), s.lora(),
+                layer));
         net.init();
         try {
             LoraAdapter init = LoraInit.create(base.config(), layer.loraConfig(), s.seed(),

@@ -19,8 +19,8 @@ import dev.sinklora.model.lora.TrainableExtra;
  *       step <em>needs</em>: the gradient of an operand is needed iff that operand depends on a trainable
  *       tensor (its gradient must flow back) or is itself trainable (LoRA A/B). Frozen base weights take
  *       no weight gradient, so a frozen projection costs {@code 2x} its forward (input gradient only), and
- *       {@code 1x} where its input does not depend on anything trainable (layer 0's q/k/v when norms are
- *       frozen: the embedding is frozen). This is less than the usual {@code 6 * params * tokens}, which
+ *       {@code 1x} where its input does not depend on anything trainable (layer 0's q/k/v when norms
+ *       and the embedding are frozen). This is less than the usual {@code 6 * params * tokens}, which
  *       counts weight gradients of every weight.</li>
  *   <li><b>Attention</b>: the two batched products per head class ({@code Q K^T} and {@code P V}) over
  *       the blocks the kernel actually computes, masked entries included: {@code sf} computes
@@ -55,11 +55,9 @@ public record TrainStepFlops(long forward, long model, long executed, long atten
         long kvDim = (long) c.numKeyValueHeads() * c.headDim();
         long inter = c.intermediateSize();
         boolean norms = lora.trainable().contains(TrainableExtra.NORM);
-        if (lora.trainable().contains(TrainableExtra.EMBED)) {
-            throw new IllegalArgumentException("embedding training is not supported by the training layer");
-        }
-
-        boolean x = false; // the residual stream: the embedding is frozen
+        // the residual stream depends on a trainable tensor from the start when the embedding is trained (its gather
+        // and scatter-add gradient are not products, so they add no FLOPs themselves)
+        boolean x = lora.trainable().contains(TrainableExtra.EMBED);
         for (int l = 0; l < c.numHiddenLayers(); l++) {
             boolean h = x || norms;
             boolean q = acc.projection(t, hidden, qDim, h, lora, "q_proj");

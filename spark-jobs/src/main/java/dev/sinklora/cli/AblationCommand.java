@@ -6,8 +6,10 @@ import dev.sinklora.ablation.AblationMode;
 import dev.sinklora.ablation.AblationOptions;
 import dev.sinklora.ablation.AblationReport;
 import dev.sinklora.ablation.AblationRunner;
+import dev.sinklora.cli.options.ResumeOptions;
 import dev.sinklora.spark.SparkSessions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -30,7 +32,7 @@ import java.util.concurrent.Callable;
                 "Prints a table (ppl mean ± std over seeds, share of full attention's gain over the untuned base + "
                 + "PI, passkey accuracy, training seconds per step, the paper's share) and the paired per-seed "
                 + "differences against the seed noise; writes OUT/ablation.json (also the last stdout line) and "
-                + "OUT/ablation.png."})
+                + "OUT/ablation.png. --resume reuses an existing --out's setup and finished runs."})
 public final class AblationCommand implements Callable<Integer> {
 
     /** The defaults of a full run and of --quick, for options not given. */
@@ -92,11 +94,9 @@ public final class AblationCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the task and the base (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--overwrite", description = "replace an existing --out")
-    boolean overwrite;
-
-    @Option(names = "--resume", description = "continue an existing --out: reuse its setup and finished runs")
-    boolean resume;
+    /** --resume: reuse the existing --out's setup and finished runs. */
+    @Mixin
+    ResumeOptions output;
 
     @Override
     public Integer call() throws Exception {
@@ -108,10 +108,8 @@ public final class AblationCommand implements Callable<Integer> {
                 pick(steps, STEPS, QUICK_STEPS), baseContext, factor, pick(documents, DOCUMENTS, QUICK_DOCUMENTS),
                 pick(baseDocuments, BASE_DOCUMENTS, QUICK_BASE_DOCUMENTS), pick(baseSteps, BASE_STEPS, QUICK_BASE_STEPS),
                 pick(passkeyTrials, TRIALS, QUICK_TRIALS), parallel, seed);
-        if (overwrite && resume) {
-            throw new dev.sinklora.model.BadInputException("--overwrite and --resume contradict each other");
-        }
-        LocalOutputDir.prepare(o.out(), overwrite, resume, "--resume");
+        boolean resume = output.resume(); // refuses --resume with --overwrite
+        LocalOutputDir.prepare(o.out(), output.overwrite(), resume, "--resume");
         try (SparkSessions session = SparkSessions.forCommand("ablation", BuildInfo.nd4jBackend())) {
             AblationRunner.Result r = AblationRunner.run(session.get(), o, resume);
             ObjectNode json = AblationReport.write(r, o);

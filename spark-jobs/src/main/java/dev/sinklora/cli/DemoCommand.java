@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sinklora.demo.DemoPipeline;
 import dev.sinklora.model.BadInputException;
+import dev.sinklora.cli.options.OverwriteOption;
 import dev.sinklora.spark.SparkSessions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -23,8 +25,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "working directory (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--overwrite", description = "replace an existing --out")
-    boolean overwrite;
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--base-context", defaultValue = "64", description = "context the base is trained at (default: ${DEFAULT-VALUE})")
     int baseContext;
@@ -49,7 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (baseContext < 16 || factor < 2 || documents < 20 || baseSteps < 1 || trainSteps < 1) {
             throw new BadInputException("need --base-context >= 16, --factor >= 2, --documents >= 20, steps >= 1");
         }
-        LocalOutputDir.prepare(out, overwrite, false, null);
+        LocalOutputDir.prepare(out, overwrite.overwrite(), false, null);
         DemoPipeline.Result r;
         try (SparkSessions session = SparkSessions.forCommand("demo", BuildInfo.nd4jBackend())) {
             r = DemoPipeline.run(session.get(), new DemoPipeline.Options(out.toAbsolutePath(), baseContext,

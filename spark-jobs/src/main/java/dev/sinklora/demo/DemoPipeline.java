@@ -7,7 +7,7 @@ import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.io.LocalModelDirectory;
 import dev.sinklora.model.lora.MergeExporter;
 import dev.sinklora.train.TrainJob;
-import dev.sinklora.train.TrainOptions;
+import dev.sinklora.train.config.TrainConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -75,7 +75,7 @@ public final class DemoPipeline {
 
         // 2. SinkLoRA at 4x the context, PI factor 4 (train's default for seq-len / max_position_embeddings)
         Path run = o.out().resolve("run");
-        TrainOptions train = PipelineSteps.fineTune(baseDir, dataLong, run, AttentionMode.SF, null, o.trainSteps(),
+        TrainConfig train = PipelineSteps.fineTune(baseDir, dataLong, run, AttentionMode.SF, null, o.trainSteps(),
                 o.seed());
         TrainJob.Result trained = TrainJob.run(spark, train);
 

@@ -14,7 +14,12 @@ import dev.sinklora.prep.corpus.PrepCorpusOptions;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.prep.io.InputFormat;
-import dev.sinklora.train.TrainOptions;
+import dev.sinklora.train.RecomputeMode;
+import dev.sinklora.train.config.DataConfig;
+import dev.sinklora.train.config.ModelConfig;
+import dev.sinklora.train.config.OptimizerConfig;
+import dev.sinklora.train.config.RunConfig;
+import dev.sinklora.train.config.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -47,17 +52,17 @@ public final class PipelineSteps {
     }
 
     /**
-     * The train options of a generated-task fine-tune: {@link #LORA}, {@link #LEARNING_RATE} after
+     * The train config of a generated-task fine-tune: {@link #LORA}, {@link #LEARNING_RATE} after
      * {@link #WARMUP_STEPS}, batch 2, averaging every 5 steps, one worker per Spark core, RoPE factor and group size
      * from train's defaults (seq-len / max_position_embeddings, N/4), only the final checkpoint kept.
      *
      * @param sinkTokens null: the mode's default (4 for sf, 0 otherwise)
      */
-    public static TrainOptions fineTune(Path base, Path data, Path out, AttentionMode attention, Integer sinkTokens,
-                                        int steps, long seed) {
-        return new TrainOptions(base.toString(), data.toString(), out.toString(), attention, null, null, sinkTokens,
-                null, LORA, LEARNING_RATE, WARMUP_STEPS, 0.0, steps, null, 2, 5, null, Math.max(5, steps), false,
-                true, seed);
+    public static TrainConfig fineTune(Path base, Path data, Path out, AttentionMode attention, Integer sinkTokens,
+                                       int steps, long seed) {
+        return new TrainConfig(new ModelConfig(base.toString(), attention, null, sinkTokens, null, RecomputeMode.LAYER),
+                LORA, new OptimizerConfig(LEARNING_RATE, WARMUP_STEPS, 0.0), new DataConfig(data.toString(), null, 2),
+                new RunConfig(out.toString(), steps, null, Math.max(5, steps), 5, null, seed, false, true));
     }
 
     /** prep-corpus of {@code corpus} at {@code seqLen} into {@code out}: 10% validation, the last partial row dropped. */

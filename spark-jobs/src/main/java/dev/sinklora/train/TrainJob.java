@@ -12,10 +12,16 @@ import dev.sinklora.model.lora.AdapterTrainingInfo;
 import dev.sinklora.model.lora.LoraAdapter;
 import dev.sinklora.model.lora.LoraInit;
 import dev.sinklora.model.lora.TrainableExtra;
+import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.plot.LinePlot;
 import dev.sinklora.spark.FrozenBaseCache;
 import dev.sinklora.spark.HadoopModelDirectory;
 import dev.sinklora.spark.SparkErrors;
+import dev.sinklora.train.config.ModelConfig;
+import dev.sinklora.train.config.OptimizerConfig;
+import dev.sinklora.train.config.ResumeCheck;
+import dev.sinklora.train.config.RunConfig;
+import dev.sinklora.train.config.TrainConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -65,7 +71,7 @@ public final class TrainJob {
                          AttentionPattern pattern) {
     }
 
-    public static Result run(SparkSession spark, TrainOptions o) throws IOException {
+    public static Result run(SparkSession spark, TrainConfig o) throws IOException {
         try {
             return execute(spark, o);
         } catch (IOException | TrainingDivergedException e) {
@@ -75,42 +81,44 @@ public final class TrainJob {
         }
     }
 
-    private static Result execute(SparkSession spark, TrainOptions o) throws IOException {
+    private static Result execute(SparkSession spark, TrainConfig o) throws IOException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = sc.hadoopConfiguration();
-        String baseUri = HadoopModelDirectory.of(o.base(), conf).describe();
-        ModelDirectory outDir = HadoopModelDirectory.of(o.out(), conf);
+        String baseUri = HadoopModelDirectory.of(o.model().base(), conf).describe();
+        ModelDirectory outDir = HadoopModelDirectory.of(o.run().out(), conf);
         CheckpointStore store = new CheckpointStore(outDir);
 
-        String resumeFrom = prepareOutput(outDir, store, o);
+        String resumeFrom = prepareOutput(outDir, store, o.run());
         LlamaModel base = FrozenBaseCache.get(baseUri, conf);
         LlamaConfig c = base.config();
-        if (c.tieWordEmbeddings() && o.trainable().contains(TrainableExtra.EMBED)) {
-            throw new BadInputException("--trainable embed: " + baseUri + " ties lm_head to the embedding"
-                    + " (tie_word_embeddings); training the input embedding alone would untie them");
-        }
-        DataInfo data = DataInfo.read(HadoopModelDirectory.of(o.data(), conf), c);
-        int seqLen = o.seqLen() != null ? o.seqLen() : data.seqLen();
-        double ropeFactor = o.ropeFactor() != null ? o.ropeFactor() : defaultRopeFactor(c, seqLen);
-        AttentionPattern pattern = AttentionPattern.of(o.attention(), seqLen, o.groupSize(), o.sinkTokens());
-        int workers = workers(o, sc);
-        int perRound = workers * o.averagingFrequency();
+        checkTrainable(c, o.lora(), baseUri);
+        DataInfo data = DataInfo.read(HadoopModelDirectory.of(o.data().uri(), conf), c);
+        int seqLen = o.data().seqLen() != null ? o.data().seqLen() : data.seqLen();
+        double ropeFactor = o.model().ropeFactor() != null ? o.model().ropeFactor() : defaultRopeFactor(c, seqLen);
+        AttentionPattern pattern = o.model().pattern(seqLen);
+        int workers = workers(o.run(), sc);
+        RunConfig run = o.run();
+        int perRound = workers * run.averagingFrequency();
+        // the config as this run uses it, defaults filled in: what checkpoints record and --resume compares
+        TrainConfig resolved = new TrainConfig(o.model().resolved(baseUri, pattern, ropeFactor), o.lora(),
+                o.optimizer(), o.data().resolved(data.trainUri(), seqLen, data.fingerprint()),
+                run.resolved(outDir.describe(), workers));
 
-        TrainingExamples examples = TrainingExamples.load(spark, data, seqLen, o.batchSize(), o.seed());
-        if (o.overwrite() && !o.resume()) {
+        TrainingExamples examples = TrainingExamples.load(spark, data, seqLen, o.data().batchSize(), run.seed());
+        if (run.overwrite() && !run.resume()) {
             outDir.deleteRecursively(); // only once the data passed its checks: a refused run loses nothing
         }
-        long rounds = o.maxSteps() != null
-                ? ceilDiv(o.maxSteps(), o.averagingFrequency())
-                : ceilDiv((o.epochs() == null ? 1 : o.epochs()) * examples.batchCount(), perRound);
-        JsonNode hyper = hyperparameters(o, baseUri, data, seqLen, ropeFactor, pattern, workers);
+        long rounds = run.maxSteps() != null
+                ? ceilDiv(run.maxSteps(), run.averagingFrequency())
+                : ceilDiv((run.epochs() == null ? 1 : run.epochs()) * examples.batchCount(), perRound);
         LOG.info("train: base {} ({} layers, hidden {}), data {} ({} examples, {} minibatches of {}), seq-len {}, "
                         + "attention {}, rope factor {}, {} workers x {} local steps per round, {} rounds",
                 baseUri, c.numHiddenLayers(), c.hiddenSize(), data.trainUri(), examples.exampleCount(),
-                examples.batchCount(), o.batchSize(), seqLen, pattern, ropeFactor, workers, o.averagingFrequency(), rounds);
+                examples.batchCount(), o.data().batchSize(), seqLen, pattern, ropeFactor, workers,
+                run.averagingFrequency(), rounds);
 
-        SinkLoraLayer layer = layer(o, baseUri, seqLen, pattern, ropeFactor);
-        ComputationGraph net = new ComputationGraph(networkConfig(o, layer));
+        SinkLoraLayer layer = layer(resolved.model(), o.lora(), seqLen, o.data().batchSize());
+        ComputationGraph net = new ComputationGraph(networkConfig(o.optimizer(), run.seed(), o.lora(), layer));
         net.init();
         Map<String, INDArray> table = paramTable(net);
         TrainableParams trainable = new TrainableParams(c, layer.loraConfig());
@@ -121,10 +129,15 @@ public final class TrainJob {
         double elapsedBefore = 0;
         List<JsonNode> metrics = new ArrayList<>();
         Dl4jParameterAveragingTrainer trainer =
-                new Dl4jParameterAveragingTrainer(sc, net, o.batchSize(), o.averagingFrequency(), workers);
+                new Dl4jParameterAveragingTrainer(sc, net, o.data().batchSize(), run.averagingFrequency(), workers);
         if (resumeFrom != null) {
             CheckpointStore.Saved saved = store.load(resumeFrom);
-            checkSameRun(saved.state().hyperparameters(), hyper, resumeFrom);
+            if (saved.state().config() == null) {
+                throw new BadInputException("--resume: checkpoint " + outDir.child(resumeFrom).describe() + " has no"
+                        + " run config (written by an earlier sinklora, its " + TrainerState.FILE_NAME + " holds only"
+                        + " 'hyperparameters'); resume it with that version, or start over with --overwrite");
+            }
+            ResumeCheck.requireSameRun(saved.state().config(), resolved, resumeFrom);
             trainer.restore(saved.params(), saved.optimizerState(), saved.state().iteration(), saved.state().epoch());
             startRound = saved.state().round();
             tokensSeen = saved.state().tokensSeen();
@@ -132,7 +145,7 @@ public final class TrainJob {
             metrics.addAll(readMetrics(outDir, startRound));
             LOG.info("train: resumed from {} (step {}, loss {})", resumeFrom, saved.state().step(), saved.state().loss());
         } else {
-            LoraAdapter init = LoraInit.create(c, layer.loraConfig(), o.seed(), name -> base.weights().get(name), info);
+            LoraAdapter init = LoraInit.create(c, layer.loraConfig(), run.seed(), name -> base.weights().get(name), info);
             trainable.assign(init, table);
         }
 
@@ -140,15 +153,15 @@ public final class TrainJob {
         long t0 = System.nanoTime();
         double firstLoss = Double.NaN;
         double loss = Double.NaN;
-        long lastSavedStep = startRound * o.averagingFrequency();
+        long lastSavedStep = startRound * run.averagingFrequency();
         for (long r = startRound; r < rounds; r++) {
-            long step = (r + 1) * o.averagingFrequency();
+            long step = (r + 1) * run.averagingFrequency();
             sc.setJobDescription(String.format("train round %d/%d (step %d)", r + 1, rounds, step));
             long rt = System.nanoTime();
             trainer.fitRound(examples.round(r, perRound, workers));
             double secs = (System.nanoTime() - rt) / 1e9;
             loss = trainer.lastLoss();
-            double appliedLr = checkSchedule(o, trainer.lastRoundSteps(), r);
+            double appliedLr = checkSchedule(o.optimizer(), run.averagingFrequency(), trainer.lastRoundSteps(), r);
             if (!Double.isFinite(loss)) {
                 throw new TrainingDivergedException("loss became " + loss + " in round " + (r + 1) + " (step " + step
                         + "); stopped, keeping the last good checkpoint " + store.latestStep().orElse("(none)")
@@ -165,7 +178,7 @@ public final class TrainJob {
             double elapsed = elapsedBefore + (System.nanoTime() - t0) / 1e9;
             double eta = (System.nanoTime() - t0) / 1e9 / (r + 1 - startRound) * (rounds - r - 1);
             LOG.info(String.format("step %d/%d | round %d/%d | loss %.4f | %.0f tok/s | elapsed %s | eta %s",
-                    step, rounds * o.averagingFrequency(), r + 1, rounds, loss, roundTokens / secs,
+                    step, rounds * run.averagingFrequency(), r + 1, rounds, loss, roundTokens / secs,
                     hms(elapsed), hms(eta)));
             ObjectNode m = JSON.createObjectNode();
             m.put("step", step);
@@ -179,8 +192,8 @@ public final class TrainJob {
             writeMetrics(outDir, metrics);
 
             boolean last = r == rounds - 1;
-            if (step / o.saveEvery() > lastSavedStep / o.saveEvery() || last) {
-                TrainerState state = state(net, step, r + 1, tokensSeen, loss, elapsed, hyper);
+            if (step / run.saveEvery() > lastSavedStep / run.saveEvery() || last) {
+                TrainerState state = state(net, step, r + 1, tokensSeen, loss, elapsed, resolved);
                 LoraAdapter adapter = trainable.toAdapter(table, layer.loraConfig(), info);
                 store.save(CheckpointStore.stepName(step), adapter, trainer.params(), trainer.optimizerState(), state);
                 lastSavedStep = step;
@@ -192,8 +205,16 @@ public final class TrainJob {
         writeLossPlot(outDir, metrics);
         examples.release();
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Result(outDir.describe(), rounds * o.averagingFrequency(), rounds, firstLoss, loss, tokensSeen,
+        return new Result(outDir.describe(), rounds * run.averagingFrequency(), rounds, firstLoss, loss, tokensSeen,
                 seconds, trainer.broadcastBytesPerRound(), workers, seqLen, ropeFactor, pattern);
+    }
+
+    /** Refuses trainable extras the base cannot take: the embedding of a base that ties lm_head to it. */
+    public static void checkTrainable(LlamaConfig c, LoraConfig lora, String baseUri) {
+        if (c.tieWordEmbeddings() && lora.trainable().contains(TrainableExtra.EMBED)) {
+            throw new BadInputException("--trainable embed: " + baseUri + " ties lm_head to the embedding"
+                    + " (tie_word_embeddings); training the input embedding alone would untie them");
+        }
     }
 
     /**
@@ -201,7 +222,7 @@ public final class TrainJob {
      * at once (each holds a network copy), so more workers than the application has task slots would queue behind
      * each other, every round, and hold their shuffle data meanwhile: refused, naming the slots it has.
      */
-    static int workers(TrainOptions o, JavaSparkContext sc) {
+    static int workers(RunConfig o, JavaSparkContext sc) {
         int slots = sc.defaultParallelism();
         if (o.workers() == null) {
             return slots;
@@ -216,7 +237,7 @@ public final class TrainJob {
     }
 
     /** Without --resume: refuse an existing run unless --overwrite. With it: the newest checkpoint, or a fresh start. */
-    private static String prepareOutput(ModelDirectory outDir, CheckpointStore store, TrainOptions o) throws IOException {
+    private static String prepareOutput(ModelDirectory outDir, CheckpointStore store, RunConfig o) throws IOException {
         boolean exists = outDir.exists() && !(outDir.listFiles().isEmpty() && outDir.listDirectories().isEmpty());
         if (o.resume()) {
             String latest = store.latestStep().orElse(null);
@@ -234,43 +255,53 @@ public final class TrainJob {
         return null;
     }
 
-    public static SinkLoraLayer layer(TrainOptions o, String baseUri, int seqLen, AttentionPattern pattern, double ropeFactor) {
+    /**
+     * The training layer of {@code model} (resolved: its RoPE factor given) with {@code lora}, for minibatches of
+     * {@code batchSize} sequences of {@code seqLen} tokens.
+     */
+    public static SinkLoraLayer layer(ModelConfig model, LoraConfig lora, int seqLen, int batchSize) {
+        if (model.ropeFactor() == null) {
+            throw new IllegalArgumentException("the layer needs a resolved RoPE factor");
+        }
+        AttentionPattern pattern = model.pattern(seqLen);
         SinkLoraLayer layer = new SinkLoraLayer();
-        layer.setBaseUri(baseUri);
-        layer.setBatchSize(o.batchSize());
+        layer.setBaseUri(model.base());
+        layer.setBatchSize(batchSize);
         layer.setSeqLen(seqLen);
         layer.setAttention(pattern.mode().cliName());
         layer.setGroupSize(pattern.groupSize());
         layer.setSinkTokens(pattern.sinkTokens());
-        layer.setRopeFactor(ropeFactor);
-        layer.setLoraR(o.lora().r());
-        layer.setLoraAlpha(o.lora().alpha());
-        layer.setTargets(new ArrayList<>(o.lora().targets()));
-        layer.setTrainable(new ArrayList<>(o.trainableNames()));
-        layer.setRecompute(o.recompute().cliName());
+        layer.setRopeFactor(model.ropeFactor());
+        layer.setLoraR(lora.r());
+        layer.setLoraAlpha(lora.alpha());
+        layer.setTargets(new ArrayList<>(lora.targets()));
+        layer.setTrainable(new ArrayList<>(lora.trainable().stream().map(TrainableExtra::cliName).sorted().toList()));
+        layer.setRecompute(model.recompute().cliName());
         return layer;
     }
 
-    /** AdamW(0.9, 0.999, 1e-8), constant learning rate after a linear warmup, global L2 clipping at 1.0. */
-    public static ComputationGraphConfiguration networkConfig(TrainOptions o, SinkLoraLayer layer) {
+    /** AdamW as {@link OptimizerConfig} says: constant learning rate after a linear warmup, global L2 clipping. */
+    public static ComputationGraphConfiguration networkConfig(OptimizerConfig o, long seed, LoraConfig lora,
+                                                              SinkLoraLayer layer) {
         Map<Integer, Double> schedule = new HashMap<>();
         for (int i = 0; i <= o.warmupSteps(); i++) {
-            schedule.put(i, learningRateAt(o, i));
+            schedule.put(i, o.learningRateAt(i));
         }
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
-                .seed(o.seed())
+                .seed(seed)
                 .dataType(DataType.FLOAT)
 
                 .updater(Adam.builder().learningRateSchedule(new MapSchedule(ScheduleType.ITERATION, schedule))
-                        .beta1(0.9).beta2(0.999).epsilon(1e-8).build())
+                        .beta1(OptimizerConfig.BETA1).beta2(OptimizerConfig.BETA2).epsilon(OptimizerConfig.EPSILON)
+                        .build())
                 // one layer holds every trainable tensor, so per-layer clipping is global-norm clipping
                 .gradientNormalization(GradientNormalization.ClipL2PerLayer)
-                .gradientNormalizationThreshold(1.0);
+                .gradientNormalizationThreshold(OptimizerConfig.CLIP_NORM);
         if (o.weightDecay() > 0) {
             b.weightDecay(o.weightDecay(), true); // decoupled (AdamW): w -= lr * wd * w
         }
         var g = b.graphBuilder().addInputs("ids");
-        if (o.trainable().contains(TrainableExtra.EMBED)) {
+        if (lora.trainable().contains(TrainableExtra.EMBED)) {
             // LoRA+ embeddings: a DL4J embedding layer (its own, working backward pass) in front of the
             // model layer; initialised from the base by the trainer, never from the configuration
             LlamaConfig c = FrozenBaseCache.get(layer.getBaseUri()).config();
@@ -289,12 +320,12 @@ public final class TrainJob {
      * steps {@code r*f .. (r+1)*f - 1} at the scheduled learning rates. Returns the rate applied at the last step.
      * A mismatch means the workers' optimizer state diverged from the driver's: training on would be silently wrong.
      */
-    static double checkSchedule(TrainOptions o, List<WorkerStep> steps, long r) {
-        long first = r * o.averagingFrequency();
-        long last = first + o.averagingFrequency() - 1;
+    static double checkSchedule(OptimizerConfig o, int averagingFrequency, List<WorkerStep> steps, long r) {
+        long first = r * averagingFrequency;
+        long last = first + averagingFrequency - 1;
         double applied = Double.NaN;
         for (WorkerStep s : steps) {
-            double expected = learningRateAt(o, s.iteration());
+            double expected = o.learningRateAt(s.iteration());
             if (s.iteration() < first || s.iteration() > last
                     || Math.abs(s.learningRate() - expected) > 1e-9 * Math.max(1.0, Math.abs(expected))) {
                 throw new IllegalStateException(String.format("round %d: worker %d applied learning rate %g at step %d;"
@@ -310,11 +341,6 @@ public final class TrainJob {
                     + " (reported: " + steps + ")");
         }
         return applied;
-    }
-
-    /** Learning rate of (0-based) optimizer step {@code i}: linear warmup over the first steps, then constant. */
-    static double learningRateAt(TrainOptions o, int i) {
-        return o.warmupSteps() == 0 ? o.learningRate() : o.learningRate() * Math.min(1.0, (i + 1.0) / o.warmupSteps());
     }
 
     /** The default linear RoPE factor: seq-len / max_position_embeddings rounded up, when seq-len exceeds it. */
@@ -339,54 +365,9 @@ public final class TrainJob {
     }
 
     private static TrainerState state(ComputationGraph net, long step, long round, long tokens, double loss,
-                                      double elapsed, JsonNode hyper) {
+                                      double elapsed, TrainConfig config) {
         return new TrainerState(step, round, tokens, loss, elapsed, net.getConfiguration().getIterationCount(),
-                net.getConfiguration().getEpochCount(), hyper);
-    }
-
-    private static JsonNode hyperparameters(TrainOptions o, String baseUri, DataInfo data, int seqLen,
-                                            double ropeFactor, AttentionPattern p, int workers) {
-        ObjectNode h = JSON.createObjectNode();
-        h.put("base", baseUri);
-        h.put("data", data.trainUri()); // resolved: ./data and /abs/data are the same data
-        h.put("data_fingerprint", data.fingerprint()); // and other data at the same path is not
-        h.put("attention", p.mode().cliName());
-        h.put("group_size", p.groupSize());
-        h.put("sink_tokens", p.sinkTokens());
-        h.put("seq_len", seqLen);
-        h.put("rope_factor", ropeFactor);
-        h.put("lora_r", o.lora().r());
-        h.put("lora_alpha", o.lora().alpha());
-        h.put("lora_dropout", o.lora().dropout());
-        h.put("lora_targets", String.join(",", o.lora().targets()));
-        h.put("trainable", String.join(",", o.trainableNames()));
-        h.put("learning_rate", o.learningRate());
-        h.put("warmup_steps", o.warmupSteps());
-        h.put("weight_decay", o.weightDecay());
-        h.put("batch_size", o.batchSize());
-        h.put("averaging_frequency", o.averagingFrequency());
-        h.put("workers", workers);
-        h.put("seed", o.seed());
-        h.put("optimizer", "AdamW(0.9, 0.999, 1e-8), constant LR after linear warmup, grad clip 1.0");
-        if (o.maxSteps() != null) h.put("max_steps", o.maxSteps());
-        if (o.epochs() != null) h.put("epochs", o.epochs());
-        h.put("save_every", o.saveEvery());
-        return h;
-    }
-
-    /** A resumed run must be the same run: only its length and checkpoint cadence may change. */
-    private static void checkSameRun(JsonNode saved, JsonNode now, String checkpoint) {
-        var it = now.fieldNames();
-        while (it.hasNext()) {
-            String f = it.next();
-            if (f.equals("max_steps") || f.equals("epochs") || f.equals("save_every")) {
-                continue;
-            }
-            if (saved.get(f) == null || !now.get(f).asText().equals(saved.get(f).asText())) {
-                throw new BadInputException("--resume: " + f + " is " + now.get(f) + " but checkpoint " + checkpoint
-                        + " was trained with " + saved.get(f));
-            }
-        }
+                net.getConfiguration().getEpochCount(), config);
     }
 
     private static List<JsonNode> readMetrics(ModelDirectory out, long upToRound) throws IOException {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.lora.LoraConfig;
+import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.testing.ModelFixtures;
 import dev.sinklora.testing.SparkTestSession;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,26 @@ class BenchTrainCommandTest {
         }
         assertEquals(results.get(0).get("step_ms").asDouble() / results.get(1).get("step_ms").asDouble(),
                 recompute.get("layer_over_none_step_time").asDouble(), 1e-9);
+    }
+
+    /** LoRA+ "embed" was advertised and crashed; it runs train's network, embedding layer included. */
+    @Test
+    void aTrainedEmbeddingIsBenchmarkedWithItsFlops() throws Exception {
+        CliRunner.Result r = CliRunner.run("bench-train", "--base", BASE, "--lengths", "32", "--modes", "sf",
+                "--steps", "1", "--warmup", "1", "--spark-rounds", "0", "--sgemm-size", "64", "--sgemm-repeats", "1",
+                "--lora-r", "4", "--trainable", "embed,norm", "--learning-rate", "1e-3");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.lastLine());
+        assertEquals("embed,norm", json.at("/lora/trainable").asText(), json.toString());
+        assertEquals(1e-3, json.at("/optimizer/learning_rate").asDouble(), 0.0, json.toString());
+        JsonNode row = json.get("results").get(0);
+        assertFalse(row.has("error"), row.toString());
+        assertTrue(Double.isFinite(row.get("loss").asDouble()), row.toString());
+        LoraConfig lora = new LoraConfig(4, 16, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj"),
+                java.util.EnumSet.of(TrainableExtra.EMBED, TrainableExtra.NORM));
+        TrainStepFlops f = TrainStepFlops.count(LlamaConfig.load(ModelFixtures.tinyBase()), lora,
+                AttentionPattern.of(dev.sinklora.model.attention.AttentionMode.SF, 32, null, null), 1, 32);
+        assertEquals(f.model() / 1e9, row.get("model_gflop").asDouble(), 1e-12);
     }
 
     @Test

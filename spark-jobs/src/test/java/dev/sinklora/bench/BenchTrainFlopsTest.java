@@ -87,6 +87,21 @@ class BenchTrainFlopsTest {
         assertEquals(12, f.differentiatedMatmuls());
     }
 
+    /*
+     * A trained embedding (LoRA+ "embed") makes the residual stream trainable-dependent from the start, so layer 0's
+     * normed input needs its gradient exactly as with trained norms: the same products (the gather and its
+     * scatter-add gradient are not products).
+     */
+    @Test
+    void aTrainedEmbeddingNeedsTheSameProductsAsTrainedNorms() {
+        LoraConfig embed = new LoraConfig(Q_ONLY.r(), Q_ONLY.alpha(), 0, Q_ONLY.targets(), EnumSet.of(TrainableExtra.EMBED));
+        TrainStepFlops f = TrainStepFlops.count(TOY, embed, AttentionPattern.FULL, 1, 8);
+        assertEquals(29184, f.model());
+        assertEquals(3 * 13312, f.executed());
+        assertEquals(12, f.differentiatedMatmuls());
+        assertEquals(TrainStepFlops.count(TOY, Q_ONLY_NORMS, AttentionPattern.FULL, 1, 8), f);
+    }
+
     @Test
     void batchScalesEveryCountLinearly() {
         TrainStepFlops one = TrainStepFlops.count(TOY, Q_ONLY, AttentionPattern.FULL, 1, 8);

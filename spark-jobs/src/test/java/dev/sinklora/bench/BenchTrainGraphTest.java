@@ -42,7 +42,8 @@ class BenchTrainGraphTest {
                 norms ? EnumSet.of(TrainableExtra.NORM) : Set.of());
         int n = 32;
         AttentionPattern pattern = AttentionPattern.of(AttentionMode.parse(mode), n, null, null);
-        TrainStepBenchmark.Settings s = new TrainStepBenchmark.Settings(base, lora, 0, 1, 0, 1, 1L << 33, 3);
+        TrainStepBenchmark.Settings s = new TrainStepBenchmark.Settings(base, lora,
+                new dev.sinklora.train.config.OptimizerConfig(2e-5, 20, 0.0), 0, 1, 0, 1, 1L << 33, 3);
         LlamaModel model = FrozenBaseCache.get(base);
         ComputationGraph net = TrainStepBenchmark.network(s, model, pattern, n, 1.0, RecomputeMode.NONE);
         PrintStream out = System.out;

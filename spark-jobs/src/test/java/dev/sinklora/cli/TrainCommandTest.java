@@ -71,8 +71,13 @@ class TrainCommandTest {
     @Test
     void unsupportedOptionsAreOneLineErrors() {
         Path out = tmp.resolve("never");
-        assertBad("--lora-dropout 0.1 is not supported yet", args(out, "--lora-dropout", "0.1"));
-        assertBad("unknown trainable extra 'bias'", args(out, "--trainable", "bias"));
+        assertBad("Unknown options: '--lora-dropout'", args(out, "--lora-dropout", "0.1")); // training applies no dropout
+        assertBad("--trainable: unknown trainable extra 'bias'", args(out, "--trainable", "bias"));
+        assertBad("--lora-r must be > 0, got 0", args(out, "--lora-r", "0"));
+        assertBad("--lora-alpha must be > 0, got -1.0", args(out, "--lora-alpha", "-1"));
+        assertBad("--lora-targets: LoRA target 'x_proj' is not a LLaMA projection", args(out, "--lora-targets", "x_proj"));
+        assertBad("--learning-rate must be > 0, got 0.0", args(out, "--learning-rate", "0"));
+        assertBad("--resume and --overwrite contradict each other", args(out, "--resume", "--overwrite"));
         assertBad("give --max-steps or --epochs, not both", args(out, "--max-steps", "2", "--epochs", "1"));
         assertBad("--group-size and --sink-tokens do not apply", args(out, "--attention", "full", "--group-size", "8"));
         assertBad("unknown attention mode", args(out, "--attention", "dense"));

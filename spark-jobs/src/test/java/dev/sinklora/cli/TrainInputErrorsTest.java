@@ -142,9 +142,7 @@ class TrainInputErrorsTest {
     @Test
     void aDamagedNewestCheckpointNamesThePreviousOneOnResume() throws Exception {
         Path data = corpus("good", "{\"seq_len\": 32}", -1, 0);
-        Path out = tmp.resolve("run");
-        CliRunner.Result first = CliRunner.run(train(data, out, "--max-steps", "4"));
-        assertEquals(0, first.exitCode(), first.err());
+        Path out = trained(data, "run", 4);
         Path state = out.resolve("step-000004/trainer_state.json");
         String good = Files.readString(state);
         Files.writeString(state, "{\"step\": 4, \"round\":");
@@ -162,5 +160,60 @@ class TrainInputErrorsTest {
         assertOneLineError(CliRunner.run(train(data, out, "--resume", "--max-steps", "8")),
                 "checkpoint step-000004 is damaged: ", "optimizer.safetensors",
                 "the previous complete checkpoint is file:" + out.resolve("step-000002"));
+    }
+
+    /** A finished run of {@code steps} steps on {@code data} in {@code tmp/name}. */
+    private static Path trained(Path data, String name, int steps) {
+        Path out = tmp.resolve(name);
+        CliRunner.Result first = CliRunner.run(train(data, out, "--max-steps", String.valueOf(steps)));
+        assertEquals(0, first.exitCode(), first.err());
+        return out;
+    }
+
+    @Test
+    void resumeRefusesAnyChangedSettingNamingItAndAcceptsTheSameRunExtended() throws Exception {
+        Path data = corpus("same", "{\"seq_len\": 32}", -1, 0);
+        Path out = trained(data, "run-contract", 2);
+        List<String> before = BadModels.listing(out);
+        String metrics = Files.readString(out.resolve("metrics.jsonl"));
+
+        // one kind of change per group, each named; nothing written or lost
+        String[][] changes = {
+                {"--learning-rate", "1e-3"}, {"--lora-targets", "q_proj,v_proj"}, {"--trainable", "norm"}, {"--sink-tokens", "2"},
+                {"--attention", "s2"}, {"--batch-size", "2"}, {"--seed", "5"}};
+        for (String[] change : changes) {
+            CliRunner.Result r = CliRunner.run(train(data, out, "--resume", "--max-steps", "4", change[0], change[1]));
+            assertOneLineError(r, "--resume: checkpoint step-000002 belongs to another run: " + change[0] + " ",
+                    "only --max-steps, --epochs, --save-every and --recompute may change");
+            assertEquals(before, BadModels.listing(out), "nothing written or removed after " + change[0]);
+        }
+        // every differing field in the one line
+        assertOneLineError(CliRunner.run(train(data, out, "--resume", "--learning-rate", "1e-3", "--weight-decay", "0.1",
+                        "--lora-alpha", "4")),
+                "--lora-alpha 4.0 (checkpoint: 16.0)", "--learning-rate 0.001 (checkpoint: 2.0E-5)",
+                "--weight-decay 0.1 (checkpoint: 0.0)");
+        assertEquals(metrics, Files.readString(out.resolve("metrics.jsonl")));
+
+        // the checkpoint records its config as JSON; a checkpoint from before the run config is refused
+        Path state = out.resolve("step-000002/trainer_state.json");
+        String saved = Files.readString(state);
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(saved);
+        assertEquals(4, json.at("/config/lora/r").asInt());
+        assertEquals(1, json.at("/config/run/workers").asInt());
+        assertEquals(32, json.at("/config/data/seq_len").asInt()); // resolved from the manifest
+        json.remove("config");
+        json.putObject("hyperparameters").put("lora_r", 4);
+        Files.writeString(state, json.toString());
+        assertOneLineError(CliRunner.run(train(data, out, "--resume", "--max-steps", "4")),
+                "--resume: checkpoint file:" + out.resolve("step-000002") + " has no run config",
+                "resume it with that version, or start over with --overwrite");
+        Files.writeString(state, saved);
+
+        // the same run, extended, with another recomputation: accepted
+        CliRunner.Result resumed = CliRunner.run(train(data, out, "--resume", "--max-steps", "4", "--recompute", "none"));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(Files.exists(out.resolve("step-000004/trainer_state.json")));
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size()); // rounds of 2 steps
     }
 }

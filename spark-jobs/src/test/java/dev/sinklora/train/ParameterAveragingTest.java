@@ -9,6 +9,8 @@ import dev.sinklora.model.lora.LoraInit;
 import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.spark.FrozenBaseCache;
 import dev.sinklora.testing.ModelFixtures;
+import dev.sinklora.train.config.ModelConfig;
+import dev.sinklora.train.config.OptimizerConfig;
 import dev.sinklora.testing.SparkTestSession;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -64,24 +66,22 @@ class ParameterAveragingTest {
     }
 
     /** The setting: lr 3e-3 with a 10-step warmup, Adam, so a restarted schedule shows at once. */
-    static TrainOptions options(int averagingFrequency, int workers) {
-        LoraConfig lora = new LoraConfig(4, 8, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj"),
-                EnumSet.of(TrainableExtra.NORM));
-        return new TrainOptions(ModelFixtures.tinyBase().toString(), "unused", "unused", AttentionMode.SF,
-                SEQ, 8, null, null, lora, 3e-3, 10, 0.0, STEPS, null, BATCH, averagingFrequency, workers, 100,
-                false, false, 7);
-    }
+    static final LoraConfig LORA = new LoraConfig(4, 8, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj"),
+            EnumSet.of(TrainableExtra.NORM));
+    static final OptimizerConfig OPTIMIZER = new OptimizerConfig(3e-3, 10, 0.0);
+    static final long SEED = 7;
 
     /** The network TrainJob trains, initialised as TrainJob initialises it. */
-    static ComputationGraph network(TrainOptions o) throws java.io.IOException {
+    static ComputationGraph network() throws java.io.IOException {
         String baseUri = ModelFixtures.tinyBase().toString();
         LlamaModel base = FrozenBaseCache.get(baseUri);
-        AttentionPattern pattern = AttentionPattern.of(o.attention(), SEQ, o.groupSize(), o.sinkTokens());
-        SinkLoraLayer layer = TrainJob.layer(o, baseUri, SEQ, pattern, 1.0);
-        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(o, layer));
+        ModelConfig model = new ModelConfig(baseUri, AttentionMode.SF, 8, null, 1.0, RecomputeMode.LAYER);
+        AttentionPattern pattern = model.pattern(SEQ);
+        SinkLoraLayer layer = TrainJob.layer(model, LORA, SEQ, BATCH);
+        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(OPTIMIZER, SEED, LORA, layer));
         net.init();
         new TrainableParams(base.config(), layer.loraConfig()).assign(
-                LoraInit.create(base.config(), layer.loraConfig(), o.seed(), name -> base.weights().get(name),
+                LoraInit.create(base.config(), layer.loraConfig(), SEED, name -> base.weights().get(name),
                         new AdapterTrainingInfo(1.0, pattern, SEQ)),
                 TrainJob.paramTable(net));
         return net;
@@ -92,9 +92,8 @@ class ParameterAveragingTest {
 
     static State trainWithOneWorker(int averagingFrequency) throws java.io.IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
-        TrainOptions o = options(averagingFrequency, 1);
         Dl4jParameterAveragingTrainer trainer =
-                new Dl4jParameterAveragingTrainer(jsc, network(o), BATCH, averagingFrequency, 1);
+                new Dl4jParameterAveragingTrainer(jsc, network(), BATCH, averagingFrequency, 1);
         for (int r = 0; r < STEPS / averagingFrequency; r++) {
             trainer.fitRound(jsc.parallelize(minibatches.subList(r * averagingFrequency, (r + 1) * averagingFrequency), 1));
             List<WorkerStep> steps = trainer.lastRoundSteps();
@@ -103,11 +102,11 @@ class ParameterAveragingTest {
                 WorkerStep s = steps.get(i);
                 // read on the worker: the step it was at and the learning rate its updater applied there
                 assertEquals(r * averagingFrequency + i, s.iteration(), "round " + r);
-                assertEquals(TrainJob.learningRateAt(o, s.iteration()), s.learningRate(), 1e-12, "step " + s.iteration());
+                assertEquals(OPTIMIZER.learningRateAt(s.iteration()), s.learningRate(), 1e-12, "step " + s.iteration());
                 assertEquals(StepRecorder.fingerprint(minibatches.get(s.iteration()).getFeatures()) * 31
                         + StepRecorder.fingerprint(minibatches.get(s.iteration()).getLabels()), s.minibatch());
             }
-            TrainJob.checkSchedule(o, steps, r);
+            TrainJob.checkSchedule(OPTIMIZER, averagingFrequency, steps, r);
         }
         return new State(trainer.params().dup(), trainer.optimizerState().dup());
     }
@@ -115,14 +114,14 @@ class ParameterAveragingTest {
     @Test
     void withOneWorkerTheAveragingFrequencyDoesNotChangeTheResult() throws Exception {
         // the same DL4J network fitted in one process over the same minibatches
-        ComputationGraph reference = network(options(1, 1));
+        ComputationGraph reference = network();
         for (DataSet d : minibatches) {
             reference.fit(d);
         }
         assertEquals(STEPS, reference.getConfiguration().getIterationCount());
         float[] refParams = reference.params().dup().data().asFloat();
         float[] refState = reference.getUpdater().getStateViewArray().dup().data().asFloat();
-        assertNotEquals(0.0, reference.params().sub(network(options(1, 1)).params()).norm2Number().doubleValue(),
+        assertNotEquals(0.0, reference.params().sub(network().params()).norm2Number().doubleValue(),
                 "training moved the parameters");
 
         for (int f : new int[]{1, 2, 5, 40}) {
@@ -136,8 +135,7 @@ class ParameterAveragingTest {
     void withTwoWorkersOneRoundIsTheMeanOfTheWorkersComputedSeparately() throws Exception {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
         int f = 3;
-        TrainOptions o = options(f, 2);
-        Dl4jParameterAveragingTrainer trainer = new Dl4jParameterAveragingTrainer(jsc, network(o), BATCH, f, 2);
+        Dl4jParameterAveragingTrainer trainer = new Dl4jParameterAveragingTrainer(jsc, network(), BATCH, f, 2);
         trainer.fitRound(jsc.parallelize(minibatches.subList(0, 2 * f), 2));
         INDArray params0 = trainer.params().dup();
         INDArray state0 = trainer.optimizerState().dup();
@@ -158,7 +156,7 @@ class ParameterAveragingTest {
         INDArray stateSum = null;
         for (List<WorkerStep> steps : byWorker.values()) {
             assertEquals(f, steps.size());
-            ComputationGraph alone = network(o);
+            ComputationGraph alone = network();
             alone.params().assign(params0);
             alone.getUpdater().getStateViewArray().assign(state0);
             alone.getConfiguration().setIterationCount(iteration0);

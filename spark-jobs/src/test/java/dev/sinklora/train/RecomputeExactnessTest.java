@@ -1,7 +1,8 @@
 package dev.sinklora.train;
 
 import dev.sinklora.model.attention.AttentionMode;
-import dev.sinklora.model.attention.AttentionPattern;
+import dev.sinklora.train.config.ModelConfig;
+import dev.sinklora.train.config.OptimizerConfig;
 import dev.sinklora.model.lora.LoraConfig;
 import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.testing.BaseCheckpoints;
@@ -92,10 +93,8 @@ class RecomputeExactnessTest {
     }
 
     static ComputationGraph network(AttentionMode mode, LoraConfig lora, RecomputeMode recompute) {
-        AttentionPattern p = AttentionPattern.of(mode, N, null, null);
-        TrainOptions o = new TrainOptions(base, "unused", "unused", mode, N, null, null, null, lora, 1e-3, 0, 0,
-                1, null, BATCH, 1, 1, 1, false, false, 3, recompute);
-        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(o, TrainJob.layer(o, base, N, p, 2.0)));
+        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(new OptimizerConfig(1e-3, 0, 0), 3, lora,
+                TrainJob.layer(new ModelConfig(base, mode, null, null, 2.0, recompute), lora, N, BATCH)));
         net.init();
         return net;
     }

@@ -9,6 +9,8 @@ import dev.sinklora.model.lora.TrainableExtra;
 import dev.sinklora.model.score.SequenceScorer;
 import dev.sinklora.spark.FrozenBaseCache;
 import dev.sinklora.testing.ModelFixtures;
+import dev.sinklora.train.config.ModelConfig;
+import dev.sinklora.train.config.OptimizerConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
@@ -26,12 +28,12 @@ class SinkLoraLayerTest {
     void scoreIsTheMeanNextTokenNllOverTheMinibatch() throws Exception {
         int n = 32;
         LoraConfig lora = new LoraConfig(4, 8, 0, List.of("q_proj", "v_proj"), EnumSet.noneOf(TrainableExtra.class));
-        TrainOptions o = new TrainOptions(ModelFixtures.tinyBase().toString(), "unused", "unused", AttentionMode.SF,
-                n, 8, 4, null, lora, 1e-3, 0, 0, 1, null, 2, 1, 1, 1, false, false, 3);
         String base = ModelFixtures.tinyBase().toString();
         AttentionPattern p = new AttentionPattern(AttentionMode.SF, 8, 4);
-        SinkLoraLayer layer = TrainJob.layer(o, base, n, p, 1.0);
-        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(o, layer));
+        SinkLoraLayer layer = TrainJob.layer(new ModelConfig(base, AttentionMode.SF, 8, 4, 1.0, RecomputeMode.LAYER),
+                lora, n, 2);
+        ComputationGraph net = new ComputationGraph(TrainJob.networkConfig(new OptimizerConfig(1e-3, 0, 0), 3, lora,
+                layer));
         net.init(); // LoRA B = 0 here, so the adapted model is the base model
 
         LlamaModel model = FrozenBaseCache.get(base);

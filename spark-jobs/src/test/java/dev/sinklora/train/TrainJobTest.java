@@ -18,6 +18,11 @@ import dev.sinklora.model.score.SequenceScorer;
 import dev.sinklora.spark.FrozenBaseCache;
 import dev.sinklora.testing.BaseCheckpoints;
 import dev.sinklora.testing.ModelFixtures;
+import dev.sinklora.train.config.DataConfig;
+import dev.sinklora.train.config.ModelConfig;
+import dev.sinklora.train.config.OptimizerConfig;
+import dev.sinklora.train.config.RunConfig;
+import dev.sinklora.train.config.TrainConfig;
 import dev.sinklora.testing.SparkTestSession;
 import dev.sinklora.testing.TrainingCorpus;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,16 +57,29 @@ class TrainJobTest {
         data = TrainingCorpus.write(SparkTestSession.get(), tmp.resolve("corpus"), SEQ);
     }
 
-    static TrainOptions options(Path out, AttentionMode mode, int maxSteps, int saveEvery, boolean resume) {
+    static TrainConfig options(Path out, AttentionMode mode, int maxSteps, int saveEvery, boolean resume) {
         return options(out, mode, maxSteps, saveEvery, resume, 1);
     }
 
-    static TrainOptions options(Path out, AttentionMode mode, int maxSteps, int saveEvery, boolean resume, int batch) {
+    static TrainConfig options(Path out, AttentionMode mode, int maxSteps, int saveEvery, boolean resume, int batch) {
         LoraConfig lora = new LoraConfig(4, 8, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj"),
                 EnumSet.of(TrainableExtra.NORM));
-        return new TrainOptions(ModelFixtures.tinyBase().toString(), data.toString(), out.toString(), mode,
-                null, mode == AttentionMode.FULL ? null : 8, null, null, lora, 5e-3, 2, 0.0, maxSteps, null,
-                batch, 2, 2, saveEvery, resume, false, 7);
+        return new TrainConfig(
+                new ModelConfig(ModelFixtures.tinyBase().toString(), mode, mode == AttentionMode.FULL ? null : 8, null,
+                        null, RecomputeMode.LAYER),
+                lora, new OptimizerConfig(5e-3, 2, 0.0), new DataConfig(data.toString(), null, batch),
+                new RunConfig(out.toString(), maxSteps, null, saveEvery, 2, 2, 7, resume, false));
+    }
+
+    /** {@code o} with optimizer {@code lr}, {@code warmup}, no weight decay. */
+    static TrainConfig withOptimizer(TrainConfig o, double lr, int warmup) {
+        return o.withOptimizer(new OptimizerConfig(lr, warmup, 0.0));
+    }
+
+    /** {@code o} running {@code maxSteps} with checkpoints every {@code saveEvery}, {@code workers}, averaging every {@code f}. */
+    static TrainConfig withRun(TrainConfig o, int maxSteps, int saveEvery, int workers, int f) {
+        RunConfig r = o.run();
+        return o.withRun(new RunConfig(r.out(), maxSteps, null, saveEvery, f, workers, r.seed(), false, false));
     }
 
     @Test
@@ -128,13 +146,10 @@ class TrainJobTest {
 
     @Test
     void recomputedAndWholeGraphTrainingEndAtTheSameAdapter() throws Exception {
-        TrainOptions layer = options(tmp.resolve("run-recompute-layer"), AttentionMode.SF, 4, 4, false);
-        assertEquals(RecomputeMode.LAYER, layer.recompute()); // the default
-        TrainOptions none = new TrainOptions(layer.base(), layer.data(), tmp.resolve("run-recompute-none").toString(),
-                layer.attention(), layer.seqLen(), layer.groupSize(), layer.sinkTokens(), layer.ropeFactor(),
-                layer.lora(), layer.learningRate(), layer.warmupSteps(), layer.weightDecay(), layer.maxSteps(),
-                layer.epochs(), layer.batchSize(), layer.averagingFrequency(), layer.workers(), layer.saveEvery(),
-                false, false, layer.seed(), RecomputeMode.NONE);
+        TrainConfig layer = options(tmp.resolve("run-recompute-layer"), AttentionMode.SF, 4, 4, false);
+        assertEquals(RecomputeMode.LAYER, layer.model().recompute()); // the default
+        TrainConfig none = layer.withModel(layer.model().withRecompute(RecomputeMode.NONE))
+                .withRun(layer.run().withOut(tmp.resolve("run-recompute-none").toString()));
         TrainJob.Result a = TrainJob.run(SparkTestSession.get(), layer);
         TrainJob.Result b = TrainJob.run(SparkTestSession.get(), none);
         assertEquals(b.firstLoss(), a.firstLoss(), 1e-5);
@@ -189,11 +204,8 @@ class TrainJobTest {
         assertEquals(want, got, 8e-3); // observed 3.8e-3: the merged weights are rounded to BF16 again
     }
 
-    private static TrainOptions withBase(TrainOptions o, Path base) {
-        return new TrainOptions(base.toString(), o.data(), o.out(), o.attention(), o.seqLen(), o.groupSize(),
-                o.sinkTokens(), o.ropeFactor(), o.lora(), o.learningRate(), o.warmupSteps(), o.weightDecay(),
-                o.maxSteps(), o.epochs(), o.batchSize(), o.averagingFrequency(), o.workers(), o.saveEvery(), o.resume(),
-                o.overwrite(), o.seed(), o.recompute());
+    private static TrainConfig withBase(TrainConfig o, Path base) {
+        return o.withModel(o.model().withBase(base.toString()));
     }
 
     /** The largest absolute difference between two adapters' LoRA matrices and trained tensors. */
@@ -220,10 +232,8 @@ class TrainJobTest {
         List<LoraAdapter> adapters = new ArrayList<>();
         for (int f : new int[]{2, 8}) {
             Path out = tmp.resolve("run-freq-" + f);
-            TrainOptions b = options(out, AttentionMode.SF, 8, 8, false);
-            TrainJob.run(SparkTestSession.get(), new TrainOptions(b.base(), b.data(), b.out(), b.attention(), b.seqLen(),
-                    b.groupSize(), b.sinkTokens(), b.ropeFactor(), b.lora(), b.learningRate(), 4, 0.0, 8, null, 1, f, 1,
-                    8, false, false, b.seed()));
+            TrainConfig b = options(out, AttentionMode.SF, 8, 8, false);
+            TrainJob.run(SparkTestSession.get(), withRun(withOptimizer(b, b.optimizer().learningRate(), 4), 8, 8, 1, f));
             adapters.add(PeftAdapterIO.read(out.resolve("final")));
             if (f == 2) {
                 // metrics.jsonl reports the rate the worker applied at each round's last step: warmup over 4 steps
@@ -231,7 +241,7 @@ class TrainJobTest {
                 double[] expected = {0.5, 1, 1, 1};
                 for (int i = 0; i < 4; i++) {
                     var m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(i));
-                    assertEquals(expected[i] * b.learningRate(), m.get("learning_rate").asDouble(), 1e-12, lines.get(i));
+                    assertEquals(expected[i] * b.optimizer().learningRate(), m.get("learning_rate").asDouble(), 1e-12, lines.get(i));
                 }
             }
         }
@@ -270,10 +280,8 @@ class TrainJobTest {
     @Test
     void moreWorkersThanTaskSlotsAreRefusedBeforeAnythingRuns() {
         Path out = tmp.resolve("run-1000");
-        TrainOptions b = options(out, AttentionMode.SF, 2, 2, false);
-        TrainOptions many = new TrainOptions(b.base(), b.data(), b.out(), b.attention(), b.seqLen(), b.groupSize(),
-                b.sinkTokens(), b.ropeFactor(), b.lora(), b.learningRate(), 0, 0.0, 2, null, 1, 2, 1000, 2, false, false,
-                b.seed());
+        TrainConfig b = options(out, AttentionMode.SF, 2, 2, false);
+        TrainConfig many = withRun(withOptimizer(b, b.optimizer().learningRate(), 0), 2, 2, 1000, 2);
         var e = assertThrows(dev.sinklora.model.BadInputException.class,
                 () -> TrainJob.run(SparkTestSession.get(), many));
         assertTrue(e.getMessage().startsWith("--workers 1000: this Spark application has 2 task slots"), e.getMessage());
@@ -285,7 +293,7 @@ class TrainJobTest {
         Path copy = tmp.resolve("corpus-copy");
         org.apache.commons.io.FileUtils.copyDirectory(data.toFile(), copy.toFile());
         Path out = tmp.resolve("run-data");
-        TrainOptions b = options(out, AttentionMode.SF, 2, 2, false);
+        TrainConfig b = options(out, AttentionMode.SF, 2, 2, false);
         TrainJob.run(SparkTestSession.get(), withData(b, copy.toString(), 2, false));
         // the same data as a file: URI: accepted
         TrainJob.Result r = TrainJob.run(SparkTestSession.get(), withData(b, copy.toUri().toString(), 4, true));
@@ -295,23 +303,20 @@ class TrainJobTest {
         Files.writeString(copy.resolve("manifest.json"), "{\"seq_len\": " + SEQ + ", \"documents\": 17}");
         var e = assertThrows(dev.sinklora.model.BadInputException.class,
                 () -> TrainJob.run(SparkTestSession.get(), withData(b, copy.toString(), 6, true)));
-        assertTrue(e.getMessage().startsWith("--resume: data_fingerprint is"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("--resume: checkpoint step-000004 belongs to another run: --data's manifest"
+                + " fingerprint "), e.getMessage());
     }
 
-    static TrainOptions withData(TrainOptions b, String data, int maxSteps, boolean resume) {
-        return new TrainOptions(b.base(), data, b.out(), b.attention(), b.seqLen(), b.groupSize(), b.sinkTokens(),
-                b.ropeFactor(), b.lora(), b.learningRate(), b.warmupSteps(), 0.0, maxSteps, null, b.batchSize(),
-                b.averagingFrequency(), b.workers(), 2, resume, false, b.seed());
+    static TrainConfig withData(TrainConfig b, String data, int maxSteps, boolean resume) {
+        return b.withData(b.data().withUri(data)).withRun(b.run().withLength(maxSteps, null).withResume(resume));
     }
 
     @Test
     void divergingLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws Exception {
         Path out = tmp.resolve("run-nan");
-        TrainOptions base = options(out, AttentionMode.SF, 40, 2, false);
+        TrainConfig base = options(out, AttentionMode.SF, 40, 2, false);
         // an absurd learning rate: parameters blow up within a few rounds
-        TrainOptions explode = new TrainOptions(base.base(), base.data(), base.out(), base.attention(), base.seqLen(),
-                base.groupSize(), base.sinkTokens(), base.ropeFactor(), base.lora(), 1e12, 0, 0.0, 40, null,
-                base.batchSize(), base.averagingFrequency(), base.workers(), 2, false, false, base.seed());
+        TrainConfig explode = withOptimizer(base, 1e12, 0);
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
                 () -> TrainJob.run(SparkTestSession.get(), explode));
         assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("--learning-rate"), e.getMessage());
@@ -331,9 +336,10 @@ class TrainJobTest {
 
     @Test
     void rowsLongerThanTheTrainingLengthAreRejectedWithTheReason() {
-        TrainOptions base = options(tmp.resolve("run-short"), AttentionMode.SF, 2, 2, false);
-        TrainOptions shorter = new TrainOptions(base.base(), base.data(), base.out(), base.attention(), 16,
-                4, null, null, base.lora(), base.learningRate(), 0, 0.0, 2, null, 1, 2, 2, 2, false, false, 7);
+        TrainConfig base = options(tmp.resolve("run-short"), AttentionMode.SF, 2, 2, false);
+        TrainConfig shorter = withOptimizer(base, base.optimizer().learningRate(), 0)
+                .withModel(new ModelConfig(base.model().base(), AttentionMode.SF, 4, null, null, RecomputeMode.LAYER))
+                .withData(new DataConfig(base.data().uri(), 16, 1));
         var e = assertThrows(dev.sinklora.model.BadInputException.class,
                 () -> TrainJob.run(SparkTestSession.get(), shorter));
         assertTrue(e.getMessage().contains("32 tokens") && e.getMessage().contains("--seq-len 16"), e.getMessage());
@@ -342,11 +348,9 @@ class TrainJobTest {
     @Test
     void trainableEmbeddingsAndNormsLearnTravelAndMerge() throws Exception {
         Path out = tmp.resolve("run-embed");
-        TrainOptions base = options(out, AttentionMode.SF, 8, 8, false);
-        TrainOptions embed = new TrainOptions(base.base(), base.data(), base.out(), base.attention(), base.seqLen(),
-                base.groupSize(), base.sinkTokens(), base.ropeFactor(),
-                new LoraConfig(4, 8, 0, List.of("q_proj", "v_proj"), EnumSet.of(TrainableExtra.EMBED, TrainableExtra.NORM)),
-                5e-3, 0, 0.0, 8, null, 1, 2, 2, 8, false, false, 7);
+        TrainConfig base = options(out, AttentionMode.SF, 8, 8, false);
+        TrainConfig embed = withOptimizer(base, 5e-3, 0).withLora(
+                new LoraConfig(4, 8, 0, List.of("q_proj", "v_proj"), EnumSet.of(TrainableExtra.EMBED, TrainableExtra.NORM)));
         TrainJob.Result r = TrainJob.run(SparkTestSession.get(), embed);
         assertTrue(r.lastLoss() < r.firstLoss(), "loss " + r.firstLoss() + " -> " + r.lastLoss());
         // LoRA (2 layers x 2 modules x 512) + 5 norms of 64 + the [256, 64] embedding, with Adam's moments
