@@ -11,6 +11,9 @@ import dev.sinklora.model.llama.Projection;
 import dev.sinklora.model.lora.AdaptedModel;
 import dev.sinklora.model.lora.PeftAdapterIO;
 import dev.sinklora.model.score.SequenceScorer;
+import dev.sinklora.spark.HadoopConfs;
+import dev.sinklora.spark.HadoopModelDirectory;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,8 +29,8 @@ public final class ScoreCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "HF model directory (config.json + *.safetensors)")
-    Path model;
+            description = "HF model directory (config.json + *.safetensors; file://, hdfs://, s3a://)")
+    String model;
 
     @Option(names = "--tokens", split = ",", paramLabel = "ID",
             description = "token ids, comma separated, e.g. 1,5,9 (at least 2)")
@@ -52,8 +55,8 @@ public final class ScoreCommand implements Callable<Integer> {
     Integer sinkTokens;
 
     @Option(names = "--adapter", paramLabel = "DIR", description = {"PEFT LoRA adapter directory, applied unmerged",
-            "(its sinklora.json RoPE factor, if any, overrides the model's)"})
-    Path adapter;
+            "(its sinklora.json RoPE factor, if any, overrides the model's); file://, hdfs://, s3a://"})
+    String adapter;
 
     @Override
     public Integer call() throws Exception {
@@ -74,10 +77,11 @@ public final class ScoreCommand implements Callable<Integer> {
             throw new BadInputException("--tokens: need at least 2 tokens to score, got " + tokens.length);
         }
         AttentionPattern pattern = AttentionPattern.of(AttentionMode.parse(attention), tokens.length, groupSize, sinkTokens);
-        LlamaModel m = LlamaModel.load(model);
+        Configuration conf = HadoopConfs.current();
+        LlamaModel m = LlamaModel.load(HadoopModelDirectory.of(model, conf));
         Projection projection = Projection.PLAIN;
         if (adapter != null) {
-            AdaptedModel adapted = AdaptedModel.unmerged(m, PeftAdapterIO.read(adapter), adapter.toString());
+            AdaptedModel adapted = AdaptedModel.unmerged(m, PeftAdapterIO.read(HadoopModelDirectory.of(adapter, conf)), adapter);
             m = adapted.model();
             projection = adapted.projection();
         }
@@ -96,7 +100,7 @@ public final class ScoreCommand implements Callable<Integer> {
         out.put("rope_factor", m.config().ropeFactor());
         out.put("rope_frequencies", m.config().ropeFrequencies());
         if (adapter != null) {
-            out.put("adapter", adapter.toString());
+            out.put("adapter", adapter);
         }
         var first8 = out.putArray("logits_last_row_first8");
         for (int i = 0; i < Math.min(8, s.lastLogits().length); i++) {

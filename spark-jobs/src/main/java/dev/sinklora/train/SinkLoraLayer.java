@@ -166,7 +166,7 @@ public class SinkLoraLayer extends SameDiffOutputLayer {
         SDVariable target = labels.reshape((long) batchSize * seqLen);             // [B*N]
         // DL4J's output layer always asks for dL/d(input); ids are not differentiable, so add
         // 0 * sum(input) to give that gradient a defined value (zero).
-        SDVariable loss = TrainingLoss.loss(TrainingLoss.targetNll(sd, logits, target), batchSize)
+        SDVariable loss = TrainingLoss.loss(TrainingLoss.targetNll(sd, logits, target, c.vocabSize()), batchSize)
                 .add(input.sum().mul(0.0));
         // sd.loss.* registers its own output as the loss; ours is the masked mean.
         sd.setLossVariables(loss);

@@ -21,13 +21,23 @@ public final class TrainingLoss {
     }
 
     /**
+     * The NLL as {@code -sum(log_softmax(logits) * onehot(target))} per row. Not {@code sd.loss.sparseSoftmaxCrossEntropy}:
+     * in ND4J 1.0.0-M2.1 its backward op ignores the incoming gradient, so every row, masked or not, got the full
+     * {@code softmax - onehot} whatever the mask and the scale (masked SFT prompt and padding positions were trained
+     * towards token 0, the rest at count/B times the intended gradient; SinkLoraLayerTest compares the gradients with
+     * central differences). A gather of the picked log-probabilities would save the one-hot [T, vocab], but
+     * M2.1's gather backward returned garbage here.
+     *
      * @param logits [T, vocab]
      * @param labels [T] next-token ids as floats, negative where no loss is taken
+     * @param vocab  the vocabulary size (logits' second dimension)
      */
-    public static Parts targetNll(SameDiff sd, SDVariable logits, SDVariable labels) {
-        SDVariable mask = labels.gte(0.0).castTo(DataType.FLOAT);
-        SDVariable safeTarget = labels.mul(mask).castTo(DataType.INT);
-        SDVariable nll = sd.loss.sparseSoftmaxCrossEntropy(logits, safeTarget);   // [T]
+    public static Parts targetNll(SameDiff sd, SDVariable logits, SDVariable labels, int vocab) {
+        SDVariable mask = labels.gte(0.0).castTo(DataType.FLOAT);                              // [T]
+        SDVariable target = labels.mul(mask).castTo(DataType.INT);                             // [T], 0 where masked
+        SDVariable onehot = sd.oneHot(target, vocab, -1, 1.0, 0.0, DataType.FLOAT);            // [T, vocab]
+        SDVariable logp = sd.nn.logSoftmax(logits);                                            // [T, vocab], over the last dim
+        SDVariable nll = logp.mul(onehot).sum(1).neg();                                        // [T]
         return new Parts(nll.mul(mask).sum(), mask.sum());
     }
 

@@ -38,7 +38,7 @@ class MergeCommandTest {
 
         CliRunner.Result forced = merge(out, "--overwrite");
         assertEquals(0, forced.exitCode(), forced.err());
-        assertTrue(Files.exists(out.resolve("model.safetensors")));
+        assertTrue(Files.exists(out.resolve("model.safetensors")), "the default --max-shard-size (5GB) writes one file");
         assertFalse(Files.exists(out.resolve("model.safetensors.index.json")), "replaced, not mixed");
     }
 
@@ -63,16 +63,6 @@ class MergeCommandTest {
     }
 
     @Test
-    void helpListsOptionsWithDefaults() {
-        CliRunner.Result r = CliRunner.run("merge", "--help");
-        assertEquals(0, r.exitCode());
-        for (String s : new String[]{"--base", "--adapter", "--adapters", "--out", "--dtype", "--max-shard-size",
-                "default: 5GB", "--overwrite", "--rope-factor", "s3a://"}) {
-            assertTrue(r.out().contains(s), "help lacks " + s + ":\n" + r.out());
-        }
-    }
-
-    @Test
     void scoreAppliesAnAdapterUnmerged() throws Exception {
         String tokens = ModelFixtures.expectedTokensCsv();
         String base = ModelFixtures.tinyBase().toString();
@@ -87,7 +77,7 @@ class MergeCommandTest {
         var full = new ObjectMapper().readTree(ModelFixtures.tinyLlama().resolve("expected.json").toFile())
                 .get("cases").get(0);
         assertEquals("full", full.get("name").asText());
-        assertEquals(full.get("mean_nll_with_adapter").asDouble(), json.get("mean_nll").asDouble(), 2e-4);
+        assertEquals(full.get("mean_nll_with_adapter").asDouble(), json.get("mean_nll").asDouble(), 1e-6); // observed 7e-8
         double without = new ObjectMapper().readTree(plain.lastLine()).get("mean_nll").asDouble();
         assertTrue(Math.abs(without - json.get("mean_nll").asDouble()) > 0.1);
     }

@@ -174,7 +174,8 @@ class ModelInputErrorsTest {
             CliRunner.Result r = score(model, "--adapter", adapter.toString());
             assertEquals(0, r.exitCode(), r.err());
             String warnings = String.join("\n", log.lines());
-            assertTrue(warnings.contains("WARN " + model.resolve("config.json") + ": eos_token_id 999 is outside the "
+            // score reads through Hadoop FileSystem (as eval-ppl and passkey do): local paths show as file: URIs
+            assertTrue(warnings.contains("WARN file:" + model.resolve("config.json") + ": eos_token_id 999 is outside the "
                     + "vocabulary [0, 256)"), warnings);
             assertTrue(warnings.contains("sinklora.json: format 'sinklora-adapter/7' is not 'sinklora-adapter/1'"),
                     warnings);

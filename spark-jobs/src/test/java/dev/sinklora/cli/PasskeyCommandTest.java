@@ -2,6 +2,7 @@ package dev.sinklora.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sinklora.testing.BadModels;
 import dev.sinklora.testing.EvalFixtures;
 import dev.sinklora.testing.ModelFixtures;
 import dev.sinklora.testing.SparkTestSession;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -60,6 +62,17 @@ class PasskeyCommandTest {
         assertEquals(png.toUri().toString().replace("file:///", "file:/"), out.get("heatmap").asText());
         BufferedImage img = ImageIO.read(Files.newInputStream(png));
         assertTrue(img.getWidth() >= 2 * 90 && img.getHeight() >= 2 * 40, img.getWidth() + "x" + img.getHeight());
+    }
+
+    @Test
+    void nanLogitsFailNamingTheDecodingStepInsteadOfAnsweringTokenZero() throws Exception {
+        Path model = BadModels.baseWithValue(tmp.resolve("nan-base"), "model.norm.weight", Float.NaN);
+        Path png = tmp.resolve("nan/heat.png");
+        CliRunner.Result r = fails("passkey", "--model", model.toString(), "--tokenizer", charTokenizer.toString(),
+                "--lengths", "300", "--trials", "2", "--depth-buckets", "1", "--heatmap", png.toString());
+        assertTrue(r.err().contains("error: decoding step 1: the model's logits at position ")
+                && r.err().contains(" are not finite (NaN)"), r.err());
+        assertFalse(Files.exists(png), "no heat map of a failed run");
     }
 
     static CliRunner.Result fails(String... args) {

@@ -78,6 +78,15 @@ class S3PipelineTest {
     }
 
     @Test
+    void scoreReadsAModelFromS3a() throws Exception {
+        CliRunner.Result r = CliRunner.run("score", "--model", uri("models/base"), "--tokens",
+                ModelFixtures.expectedTokensCsv(), "--attention", "sf", "--group-size", "8");
+        assertEquals(0, r.exitCode(), r.err());
+        // expected.json's sf case, as scoring the local copy gives (ScoreCommandTest)
+        assertEquals(7.1244577649521, JSON.readTree(r.lastLine()).get("mean_nll").asDouble(), 3e-6);
+    }
+
+    @Test
     void trainsAndEvaluatesWithEverythingOnS3() throws Exception {
         CliRunner.Result train = CliRunner.run("train", "--base", uri("models/base"), "--data", uri("data/corpus"),
                 "--out", uri("runs/r1"), "--max-steps", "2", "--averaging-frequency", "1", "--workers", "2",

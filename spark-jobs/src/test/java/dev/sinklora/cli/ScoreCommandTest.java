@@ -26,7 +26,7 @@ class ScoreCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.lastLine());
         assertEquals(32, json.get("tokens").asInt());
-        assertEquals(7.1244577649521, json.get("mean_nll").asDouble(), 2e-4);
+        assertEquals(7.1244577649521, json.get("mean_nll").asDouble(), 3e-6); // expected.json sf; observed 2.7e-7
         assertEquals(Math.exp(json.get("mean_nll").asDouble()), json.get("ppl").asDouble(), 1e-6);
         assertEquals("sf", json.get("attention").asText());
         assertEquals(4, json.get("sink_tokens").asInt());

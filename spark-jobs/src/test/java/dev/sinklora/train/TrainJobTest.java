@@ -112,11 +112,42 @@ class TrainJobTest {
         assertEquals(5, adapter.extras().size()); // 2 x 2 layer norms + final norm
         assertEquals(1.0, adapter.trainingInfo().ropeFactor());
 
-        // the adapter merges
+        // the adapter merges: W + (alpha/r) B A for each LoRA target, the trained norms, every other tensor as is
         Path merged = tmp.resolve("merged");
         MergeExporter.export(new LocalModelDirectory(ModelFixtures.tinyBase()), new LocalModelDirectory(out.resolve("final")),
                 new LocalModelDirectory(merged), MergeExporter.Options.defaults());
-        assertTrue(Files.exists(merged.resolve("model.safetensors")));
+        double scaling = 8.0 / 4; // alpha / r of options()
+        double worst = 0;
+        try (Checkpoint base = Checkpoint.open(ModelFixtures.tinyBase()); Checkpoint m = Checkpoint.open(merged)) {
+            assertEquals(base.names(), m.names());
+            for (String name : base.names()) {
+                INDArray got = m.load(name);
+                LoraModule lora = adapter.modules().get(name.replaceAll("\\.weight$", ""));
+                if (lora != null) {
+                    INDArray delta = lora.b().mmul(lora.a()).muli(scaling);                // [out, in]
+                    assertTrue(delta.amaxNumber().doubleValue() > 1e-3, name + ": the trained delta is not ~0");
+                    INDArray want = base.load(name).add(delta);                             // [out, in]
+                    worst = Math.max(worst, want.sub(got).amaxNumber().doubleValue());
+                } else if (adapter.extras().containsKey(name)) {
+                    assertArrayEquals(bits(adapter.extras().get(name)), bits(got), name + " is the trained norm");
+                } else {
+                    assertArrayEquals(bits(base.load(name)), bits(got), name + " is the base's, bit for bit");
+                }
+            }
+        }
+        assertTrue(worst <= MERGE_TOLERANCE, "merged weights differ from W + (alpha/r) B A by up to " + worst);
+    }
+
+    /** Observed 0 (the merge's FP32 gemm rounds like B.mmul(A) + W here); a few ulps of another BLAS's order. */
+    static final double MERGE_TOLERANCE = 1e-7;
+
+    private static int[] bits(INDArray a) {
+        float[] f = a.data().asFloat();
+        int[] b = new int[f.length];
+        for (int i = 0; i < f.length; i++) {
+            b[i] = Float.floatToRawIntBits(f[i]);
+        }
+        return b;
     }
 
     @Test

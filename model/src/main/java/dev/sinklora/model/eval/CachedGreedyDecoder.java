@@ -30,7 +30,7 @@ public final class CachedGreedyDecoder implements Decoder {
         float[] logits = decoder.prefill(promptIds, cache);
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
-            out[i] = Sampler.argmax(logits);
+            out[i] = Sampler.argmax(Sampler.requireFinite(logits, i + 1, promptIds.length + i));
             if (i + 1 < n) {
                 logits = decoder.step(out[i], cache);
             }

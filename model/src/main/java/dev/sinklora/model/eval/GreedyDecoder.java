@@ -40,7 +40,7 @@ public final class GreedyDecoder implements Decoder {
         int[] seq = Arrays.copyOf(promptIds, promptIds.length + n);
         for (int i = 0; i < n; i++) {
             int len = promptIds.length + i;
-            seq[len] = Sampler.argmax(lastLogits(Arrays.copyOf(seq, len)));
+            seq[len] = Sampler.argmax(Sampler.requireFinite(lastLogits(Arrays.copyOf(seq, len)), i + 1, len));
         }
         return Arrays.copyOfRange(seq, promptIds.length, seq.length);
     }

@@ -38,7 +38,7 @@ public final class Generator {
         int steps = 0;
         boolean eos = false;
         while (true) {
-            checkFinite(logits, prompt.length + n);
+            Sampler.requireFinite(logits, n + 1, prompt.length + n);
             int token = sampler.next(logits);
             if (n == out.length) {
                 out = Arrays.copyOf(out, (int) Math.min(maxNewTokens, 2L * out.length));
@@ -65,15 +65,6 @@ public final class Generator {
     public static final int MAX_POSITIONS = Integer.MAX_VALUE - 8;
 
     /** Sampling from NaN/Inf logits would silently give token 0 again and again: fail instead. */
-    private static void checkFinite(float[] logits, int position) {
-        for (float v : logits) {
-            if (!Float.isFinite(v)) {
-                throw new BadInputException("the model's logits at position " + position + " are not finite (" + v
-                        + "): NaN/Inf in the checkpoint or adapter weights?");
-            }
-        }
-    }
-
     /**
      * Rejects a generation that would run past the model's context: {@code max_position_embeddings}
      * times the linear RoPE factor (positions keep their original RoPE angles under every cache policy).

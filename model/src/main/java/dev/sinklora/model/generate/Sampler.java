@@ -45,6 +45,20 @@ public final class Sampler {
         return isGreedy() ? argmax(logits) : sample(logits);
     }
 
+    /**
+     * {@code logits}, refused if one is NaN or infinite (NaN/Inf weights, or an overflow): the argmax of NaNs is
+     * silently token 0. One line naming the decoding step (1-based) and the position it decodes.
+     */
+    public static float[] requireFinite(float[] logits, int step, int position) {
+        for (float v : logits) {
+            if (!Float.isFinite(v)) {
+                throw new BadInputException("decoding step " + step + ": the model's logits at position " + position
+                        + " are not finite (" + v + "): NaN/Inf in the checkpoint or adapter weights?");
+            }
+        }
+        return logits;
+    }
+
     /** Index of the largest logit, the lowest index among equals. */
     public static int argmax(float[] logits) {
         int best = 0;

@@ -1,5 +1,6 @@
 package dev.sinklora.model.eval;
 
+import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.model.config.RopeScaling;
 import dev.sinklora.model.llama.Fixtures;
@@ -11,11 +12,16 @@ import dev.sinklora.model.lora.LoraMerger;
 import dev.sinklora.model.lora.PeftAdapterIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * The KV-cache greedy decoder gives the same answers as the old path ({@link GreedyDecoder}: a whole forward pass
@@ -69,5 +75,21 @@ class CachedGreedyDecoderTest {
     @Test
     void zeroTokensIsAnEmptyAnswer() {
         assertEquals(0, new CachedGreedyDecoder(base).generate(EvalGreedyDecoderTest.PROMPT, 0).length);
+    }
+
+    @Test
+    void nanLogitsAreAnErrorNamingTheDecodingStepNotTokenZero() {
+        Map<String, INDArray> weights = new HashMap<>(base.weights());
+        INDArray norm = weights.get("model.norm.weight").dup();                        // [hidden]
+        norm.putScalar(0, Float.NaN);
+        weights.put("model.norm.weight", norm);
+        LlamaModel broken = new LlamaModel(base.config(), weights);
+        int[] p = EvalGreedyDecoderTest.PROMPT;
+        for (Decoder d : List.of(new CachedGreedyDecoder(broken),
+                new GreedyDecoder(broken, Projection.PLAIN, n -> AttentionPattern.FULL))) {
+            BadInputException e = assertThrows(BadInputException.class, () -> d.generate(p, 3));
+            assertEquals("decoding step 1: the model's logits at position " + p.length + " are not finite (NaN):"
+                    + " NaN/Inf in the checkpoint or adapter weights?", e.getMessage());
+        }
     }
 }

@@ -86,7 +86,7 @@ final class DecoderPieces {
         SDVariable labels = h.placeHolder(LABELS, DataType.FLOAT, -1);                            // [rows]
         SDVariable scale = h.placeHolder(SCALE, DataType.FLOAT);                                  // scalar
         SDVariable logitsVar = LlamaGraph.head(h, c, hw, hw.projection(), rows, null).logits();   // [rows, vocab]
-        SDVariable lossVar = TrainingLoss.targetNll(h, logitsVar, labels).sum().mul(scale);
+        SDVariable lossVar = TrainingLoss.targetNll(h, logitsVar, labels, c.vocabSize()).sum().mul(scale);
         head = new Piece(PieceGraph.loss(h, lossVar, List.of(logitsVar), withInput(hw, X)), hw);
         loss = lossVar.name();
         logits = logitsVar.name();
