@@ -178,6 +178,14 @@ class TrainInputErrorsTest {
         assertOneLineError(CliRunner.run(train(data, out, "--resume", "--max-steps", "8")),
                 "checkpoint step-000004 is damaged: ", "optimizer.safetensors",
                 "the previous complete checkpoint is file:" + out.resolve("step-000002"));
+
+        // an earlier checkpoint without its trainer_state.json is not offered
+        Files.move(out.resolve("step-000002/trainer_state.json"), out.resolve("step-000002/trainer_state.json.bak"));
+        List<String> now = BadModels.listing(out);
+        CliRunner.Result none = assertOneLineError(CliRunner.run(train(data, out, "--resume", "--max-steps", "8")),
+                "checkpoint step-000004 is damaged: ", "; there is no earlier complete checkpoint");
+        assertTrue(!none.err().contains("step-000002"), none.err());
+        assertEquals(now, BadModels.listing(out), "nothing written or removed");
     }
 
     /** A finished run of {@code steps} steps on {@code data} in {@code tmp/name}. */
