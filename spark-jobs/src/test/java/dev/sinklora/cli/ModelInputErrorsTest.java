@@ -150,6 +150,15 @@ class ModelInputErrorsTest {
                     "--max-new-tokens", "3"), bad[1] + " is outside the vocabulary [0, 256)");
             assertEquals("", g.out(), "no tokens printed");
         }
+        // text through a tokenizer larger than the model's vocabulary: the same check on the encoded ids
+        String llama2 = dev.sinklora.testing.TestTokenizers.llama2().toString();
+        String text = "the quick brown fox jumps over the lazy dog";
+        CliRunner.Result s = assertOneLineError(CliRunner.run("score", "--model", m, "--text", text, "--tokenizer",
+                llama2), "is outside the vocabulary [0, 256)");
+        assertEquals("", s.out());
+        CliRunner.Result g = assertOneLineError(CliRunner.run("generate", "--model", m, "--prompt", text,
+                "--tokenizer", llama2, "--max-new-tokens", "3"), "is outside the vocabulary [0, 256)");
+        assertEquals("", g.out());
     }
 
     @Test
