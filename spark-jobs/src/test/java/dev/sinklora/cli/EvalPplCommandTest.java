@@ -226,4 +226,22 @@ class EvalPplCommandTest {
                 "--attention", "blocks");
         assertTrue(attention.err().contains("--attention: unknown attention mode 'blocks'"), attention.err());
     }
+
+    /** Ids past the model's vocabulary crashed the JVM in the native embedding gather: refused, naming file and row. */
+    @Test
+    void idsOutsideTheModelsVocabularyAreNamedBeforeAnyWindowRuns() throws Exception {
+        Path other = tmp.resolve("other-tokenizer");
+        EvalFixtures.writeManifest(other, 24);
+        java.util.Random rnd = new java.util.Random(9);
+        int[] second = EvalFixtures.ids(rnd, 24);
+        second[5] = 300;
+        Path shard = other.resolve("validation/shard-00000.parquet");
+        EvalFixtures.writeShard(SparkTestSession.get(), java.util.List.of(EvalFixtures.row(EvalFixtures.ids(rnd, 24), 24),
+                EvalFixtures.row(second, 24)), shard);
+        CliRunner.Result r = fails("eval-ppl", "--model", ModelFixtures.tinyBase().toString(), "--data",
+                other.toString(), "--seq-len", "16");
+        assertTrue(r.err().contains(shard.getFileName() + ": row 1: token id 300 at position 5 is outside the "
+                + "vocabulary [0, 256) of --model"), r.err());
+        assertEquals("", r.out(), "no results printed");
+    }
 }

@@ -131,6 +131,34 @@ class ModelInputErrorsTest {
                 "--kv-cache h2o|sink");
         assertOneLineError(CliRunner.run("generate", "--model", model.toString(), "--prompt-tokens", TOKENS,
                 "--max-new-tokens", "2147483647"), "positions one sequence can hold");
+        // the huge context itself is fine: the cache holds what this run needs
+        CliRunner.Result ok = CliRunner.run("generate", "--model", model.toString(), "--prompt-tokens", TOKENS,
+                "--max-new-tokens", "3", "--ignore-eos");
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertEquals(3, new com.fasterxml.jackson.databind.ObjectMapper().readTree(ok.lastLine()).get("tokens").size(),
+                ok.out());
+    }
+
+    @Test
+    void tokenIdsOutsideTheVocabularyAreOneLineForScoreAndGenerate() {
+        String m = ModelFixtures.tinyBase().toString();
+        for (String[] bad : new String[][]{{"1,256", "token id 256 at position 1"}, {"1,7,-3", "token id -3 at position 2"}}) {
+            CliRunner.Result s = assertOneLineError(CliRunner.run("score", "--model", m, "--tokens", bad[0]),
+                    bad[1] + " is outside the vocabulary [0, 256)");
+            assertEquals("", s.out(), "nothing scored");
+            CliRunner.Result g = assertOneLineError(CliRunner.run("generate", "--model", m, "--prompt-tokens", bad[0],
+                    "--max-new-tokens", "3"), bad[1] + " is outside the vocabulary [0, 256)");
+            assertEquals("", g.out(), "no tokens printed");
+        }
+        // text through a tokenizer larger than the model's vocabulary: the same check on the encoded ids
+        String llama2 = dev.sinklora.testing.TestTokenizers.llama2().toString();
+        String text = "the quick brown fox jumps over the lazy dog";
+        CliRunner.Result s = assertOneLineError(CliRunner.run("score", "--model", m, "--text", text, "--tokenizer",
+                llama2), "is outside the vocabulary [0, 256)");
+        assertEquals("", s.out());
+        CliRunner.Result g = assertOneLineError(CliRunner.run("generate", "--model", m, "--prompt", text,
+                "--tokenizer", llama2, "--max-new-tokens", "3"), "is outside the vocabulary [0, 256)");
+        assertEquals("", g.out());
     }
 
     @Test

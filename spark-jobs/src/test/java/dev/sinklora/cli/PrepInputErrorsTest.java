@@ -147,6 +147,8 @@ class PrepInputErrorsTest {
         assertOneLineError(prep(input, out, "--skip-if-done", "--seq-len", "32"),
                 "--skip-if-done: file:" + out + " was made with other options: --seq-len 16 (now 32)",
                 "pass --overwrite to rebuild it");
+        assertArrayEquals(manifest, Files.readAllBytes(out.resolve("manifest.json")), "the refused run wrote nothing");
+        assertEquals(files, BadModels.listing(out));
         // the same input spelled relative to the working directory is the same input
         Path relative = Path.of("").toAbsolutePath().relativize(input);
         CliRunner.Result same = prep(relative, out, "--skip-if-done");

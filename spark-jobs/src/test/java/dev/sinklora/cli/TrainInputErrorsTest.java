@@ -113,6 +113,24 @@ class TrainInputErrorsTest {
     }
 
     @Test
+    void moreWorkersThanTaskSlotsIsOneLineAndAnOverwrittenRunIsKept() throws Exception {
+        Path data = corpus("workers", "{\"seq_len\": 32}", -1, 0);
+        Path out = Files.createDirectories(tmp.resolve("old-run-workers"));
+        Files.writeString(out.resolve("metrics.jsonl"), "{\"step\": 2, \"loss\": 5.0}\n");
+        String[] args = train(data, out, "--overwrite");
+        args[java.util.Arrays.asList(args).indexOf("--workers") + 1] = "1000";
+        assertOneLineError(CliRunner.run(args), "--workers 1000: this Spark application has 2 task slots",
+                "use at most 2");
+        assertEquals(List.of("metrics.jsonl"), BadModels.listing(out), "--overwrite deleted nothing");
+
+        Path fresh = tmp.resolve("never-workers");
+        args = train(data, fresh);
+        args[java.util.Arrays.asList(args).indexOf("--workers") + 1] = "1000";
+        assertOneLineError(CliRunner.run(args), "--workers 1000: ");
+        assertTrue(Files.notExists(fresh));
+    }
+
+    @Test
     void sftLabelsOutsideTheVocabularyAreRefused() {
         Path dir = tmp.resolve("sft");
         StructType schema = new StructType()
@@ -160,6 +178,14 @@ class TrainInputErrorsTest {
         assertOneLineError(CliRunner.run(train(data, out, "--resume", "--max-steps", "8")),
                 "checkpoint step-000004 is damaged: ", "optimizer.safetensors",
                 "the previous complete checkpoint is file:" + out.resolve("step-000002"));
+
+        // an earlier checkpoint without its trainer_state.json is not offered
+        Files.move(out.resolve("step-000002/trainer_state.json"), out.resolve("step-000002/trainer_state.json.bak"));
+        List<String> now = BadModels.listing(out);
+        CliRunner.Result none = assertOneLineError(CliRunner.run(train(data, out, "--resume", "--max-steps", "8")),
+                "checkpoint step-000004 is damaged: ", "; there is no earlier complete checkpoint");
+        assertTrue(!none.err().contains("step-000002"), none.err());
+        assertEquals(now, BadModels.listing(out), "nothing written or removed");
     }
 
     /** A finished run of {@code steps} steps on {@code data} in {@code tmp/name}. */
@@ -210,8 +236,19 @@ class TrainInputErrorsTest {
                 "resume it with that version, or start over with --overwrite");
         Files.writeString(state, saved);
 
-        // the same run, extended, with another recomputation: accepted
-        CliRunner.Result resumed = CliRunner.run(train(data, out, "--resume", "--max-steps", "4", "--recompute", "none"));
+        // other data swapped in at the same path (its manifest differs): refused, nothing written
+        String manifest = Files.readString(data.resolve("manifest.json"));
+        Files.writeString(data.resolve("manifest.json"), "{\"seq_len\": 32, \"documents\": 17}");
+        assertOneLineError(CliRunner.run(train(data, out, "--resume", "--max-steps", "4")),
+                "--resume: checkpoint step-000002 belongs to another run: --data's manifest fingerprint ");
+        assertEquals(before, BadModels.listing(out));
+        Files.writeString(data.resolve("manifest.json"), manifest);
+
+        // the same run, extended, with another recomputation and the data spelled relative to the working directory:
+        // accepted
+        Path relative = Path.of("").toAbsolutePath().relativize(data);
+        CliRunner.Result resumed = CliRunner.run(train(relative, out, "--resume", "--max-steps", "4", "--recompute",
+                "none"));
         assertEquals(0, resumed.exitCode(), resumed.err());
         assertTrue(Files.exists(out.resolve("step-000004/trainer_state.json")));
         assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size()); // rounds of 2 steps
