@@ -9,6 +9,7 @@ import dev.sinklora.model.llama.LlamaModel;
 import dev.sinklora.model.llama.LlamaTensors;
 import dev.sinklora.model.llama.Projection;
 import dev.sinklora.model.samediff.SameDiffs;
+import dev.sinklora.train.TrainingLoss;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -61,8 +62,7 @@ public final class TinyBasePretrainer {
         Map<String, INDArray> weights = init(c, r);
         SameDiff sd = SameDiff.create();
         SDVariable ids = sd.placeHolder("ids", DataType.INT, (long) batch * n);
-        SDVariable targets = sd.placeHolder("targets", DataType.INT, (long) batch * n);
-        SDVariable mask = sd.placeHolder("mask", DataType.FLOAT, (long) batch * n);
+        SDVariable labels = sd.placeHolder("labels", DataType.FLOAT, (long) batch * n);      // [T], -1: no loss
         List<String> trained = new ArrayList<>();
         LlamaGraph.Outputs out = LlamaGraph.build(sd, c, (s, name) -> {
             if (name.equals(LlamaTensors.EMBED)) {
@@ -71,8 +71,8 @@ public final class TinyBasePretrainer {
             trained.add(name);
             return s.var(name, weights.get(name));
         }, Projection.PLAIN, ids, batch, n, AttentionPattern.FULL, 1.0);
-        SDVariable nll = sd.loss.sparseSoftmaxCrossEntropy(out.logits(), targets);
-        SDVariable loss = nll.mul(mask).sum().div(mask.sum());
+        // the mean NLL over the targets; TrainingLoss, because M2.1's sparseSoftmaxCrossEntropy backward ignores the mask
+        SDVariable loss = TrainingLoss.loss(TrainingLoss.targetNll(sd, out.logits(), labels, c.vocabSize()), 1);
         sd.setLossVariables(loss);
         SameDiffs.createGradFunctionQuietly(sd);
 
@@ -87,22 +87,17 @@ public final class TinyBasePretrainer {
         long t0 = System.nanoTime();
         for (int step = 1; step <= steps; step++) {
             int[] idBuf = new int[batch * n];
-            int[] tgtBuf = new int[batch * n];
-            float[] maskBuf = new float[batch * n];
+            float[] labelBuf = new float[batch * n];
             for (int b = 0; b < batch; b++) {
                 int[] row = rows.get(r.nextInt(rows.size()));
                 for (int t = 0; t < n; t++) {
                     idBuf[b * n + t] = row[t];
-                    if (t + 1 < n) {
-                        tgtBuf[b * n + t] = row[t + 1];
-                        maskBuf[b * n + t] = 1f;
-                    }
+                    labelBuf[b * n + t] = t + 1 < n ? row[t + 1] : -1f;
                 }
             }
             Map<String, INDArray> ph = Map.of(
                     "ids", Nd4j.createFromArray(idBuf),
-                    "targets", Nd4j.createFromArray(tgtBuf),
-                    "mask", Nd4j.createFromArray(maskBuf));
+                    "labels", Nd4j.createFromArray(labelBuf));
             var grads = sd.calculateGradientsAndOutputs(ph, List.of(loss.name()), trained);
             double l = grads.getOutputs().get(loss.name()).getDouble(0);
             if (step == 1) {
