@@ -25,7 +25,9 @@ import java.util.Map;
  * {@link ChunkedAttention}'s backward between them), so memory holds one layer's activations, attention's
  * bounded by one query chunk, plus a boundary tensor per layer. Frozen
  * weights are widened to FP32 one layer at a time ({@link FrozenLayer}); the head runs in row chunks of at
- * most {@link #headRows} rows, so logits never exceed {@code headRows x vocab}.
+ * most {@link #headRows} rows, so logits never exceed {@code headRows x vocab}, and each layer's row-wise part
+ * (o_proj to the MLP, {@link DecoderPieces#attnOut}) in chunks of {@link #layerRows} rows, forward and backward,
+ * its trainable gradients summed over the chunks. {@link DecoderPieces#attnIn} runs whole (RoPE needs positions).
  *
  * <p>Computes exactly what the whole-model graph does: the loss is {@link TrainingLoss} (B x the mean NLL of
  * the target tokens), gradients are of that loss. Trainable tensors are read from and their gradients written
