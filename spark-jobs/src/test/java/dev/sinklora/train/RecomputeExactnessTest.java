@@ -45,22 +45,30 @@ class RecomputeExactnessTest {
         base = BaseCheckpoints.writeRandom(tmp.resolve("gqa"), BaseCheckpoints.gqa(), 11).toString();
     }
 
+    /** Mode, trainable extras, rows per chunk of a layer's row-wise part (0 = default: one chunk here). */
     static Stream<Arguments> cases() {
         return Stream.of(
-                Arguments.of(AttentionMode.SF, EnumSet.of(TrainableExtra.NORM)),
-                Arguments.of(AttentionMode.FULL, EnumSet.of(TrainableExtra.NORM)),
-                Arguments.of(AttentionMode.SF, EnumSet.of(TrainableExtra.NORM, TrainableExtra.EMBED)),
-                Arguments.of(AttentionMode.FULL, EnumSet.of(TrainableExtra.NORM, TrainableExtra.EMBED)));
+                Arguments.of(AttentionMode.SF, EnumSet.of(TrainableExtra.NORM), 0),
+                Arguments.of(AttentionMode.FULL, EnumSet.of(TrainableExtra.NORM), 0),
+                Arguments.of(AttentionMode.SF, EnumSet.of(TrainableExtra.NORM, TrainableExtra.EMBED), 0),
+                Arguments.of(AttentionMode.FULL, EnumSet.of(TrainableExtra.NORM, TrainableExtra.EMBED), 0),
+                // 7 rows: B*N = 64 tokens in 10 chunks, the last of 1 row, chunks straddling the two sequences
+                Arguments.of(AttentionMode.SF, EnumSet.of(TrainableExtra.NORM), 7),
+                Arguments.of(AttentionMode.FULL, EnumSet.of(TrainableExtra.NORM), 7));
     }
 
     @ParameterizedTest
     @MethodSource("cases")
-    void recomputedGradientsAndScoreEqualTheWholeGraphs(AttentionMode mode, EnumSet<TrainableExtra> extras) {
+    void recomputedGradientsAndScoreEqualTheWholeGraphs(AttentionMode mode, EnumSet<TrainableExtra> extras,
+                                                        int layerRows) {
         LoraConfig lora = new LoraConfig(4, 8, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
                 "up_proj", "down_proj"), extras);
         ComputationGraph none = network(mode, lora, RecomputeMode.NONE);
         ComputationGraph layer = network(mode, lora, RecomputeMode.LAYER);
         assertTrue(layer.getLayer("llama") instanceof RecomputingOutputLayer);
+        if (layerRows > 0) {
+            ((RecomputingOutputLayer) layer.getLayer("llama")).layerRows(layerRows);
+        }
         assertTrue(!(none.getLayer("llama") instanceof RecomputingOutputLayer));
         INDArray params = randomParams(none.params().length(), 5);
         none.setParams(params);

@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * position interpolation) -> attention of the given pattern -> o_proj -> residual -> RMSNorm ->
  * SwiGLU MLP -> residual; final RMSNorm and lm_head. The one implementation of the model math:
  * scoring, evaluation and training all build it here, either whole ({@link #build}) or piece by
- * piece ({@link #attentionInputs}, {@link #attention}, {@link #attentionOutput}, {@link #head}:
+ * piece ({@link #attentionInputs}, {@link #attention}, {@link #mergeHeads}, {@link #outputRows}, {@link #head}:
  * the pieces the whole model is made of, which activation recomputation builds one layer at a time).
  */
 public final class LlamaGraph {
@@ -100,7 +100,7 @@ public final class LlamaGraph {
     }
 
     /**
-     * The rest of layer {@code l}: o_proj, residual, RMSNorm, SwiGLU MLP, residual.
+     * The rest of layer {@code l}: the heads merged ({@link #mergeHeads}), then {@link #outputRows}.
      *
      * @param x    [B*N, hidden] the layer's input (residual stream)
      * @param attn [B, H, N, D] the layer's attention output
@@ -108,12 +108,28 @@ public final class LlamaGraph {
      */
     public static SDVariable attentionOutput(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj, int l,
                                              SDVariable x, SDVariable attn, int batch, int n) {
-        long tokens = (long) batch * n;
-        SDVariable a = attn.permute(0, 2, 1, 3).reshape(tokens, (long) c.numAttentionHeads() * c.headDim()); // [T, H*D]
+        return outputRows(sd, c, weights, proj, l, x, mergeHeads(c, attn, batch, n));
+    }
+
+    /** The attention output's heads side by side per token: [B, H, N, D] -> [B*N, H*D]. */
+    public static SDVariable mergeHeads(LlamaConfig c, SDVariable attn, int batch, int n) {
+        return attn.permute(0, 2, 1, 3).reshape((long) batch * n, (long) c.numAttentionHeads() * c.headDim());
+    }
+
+    /**
+     * Layer {@code l} after attention, row by row (every op acts per token, so it can run on any subset of
+     * rows): o_proj, residual, RMSNorm, SwiGLU MLP, residual.
+     *
+     * @param x [rows, hidden] the layer's input (residual stream)
+     * @param a [rows, H*D] the attention output, heads merged ({@link #mergeHeads})
+     * @return  [rows, hidden] the layer's output
+     */
+    public static SDVariable outputRows(SameDiff sd, LlamaConfig c, WeightSource weights, Projection proj, int l,
+                                        SDVariable x, SDVariable a) {
         x = x.add(linear(sd, weights, proj, l, "o_proj", a));
         SDVariable h2 = rmsNorm(sd, x, weights.weight(sd, LlamaTensors.layer(l) + "post_attention_layernorm.weight"),
                 c.rmsNormEps());
-        SDVariable gate = linear(sd, weights, proj, l, "gate_proj", h2);          // [T, inter]
+        SDVariable gate = linear(sd, weights, proj, l, "gate_proj", h2);          // [rows, inter]
         SDVariable up = linear(sd, weights, proj, l, "up_proj", h2);
         return x.add(linear(sd, weights, proj, l, "down_proj", sd.nn.swish(gate).mul(up)));
     }

@@ -22,8 +22,9 @@ import java.util.Map;
  *       projections with LoRA, RoPE);</li>
  *   <li>the attention itself runs between the two, outside SameDiff
  *       ({@link dev.sinklora.model.attention.ChunkedAttention});</li>
- *   <li>{@link #attnOut}: {@code x, attn [B, H, N, D]} -> the layer's output {@code [T, hidden]}
- *       ({@link LlamaGraph#attentionOutput}: o_proj, residual, RMSNorm, SwiGLU, residual);</li>
+ *   <li>{@link #attnOut}: rows {@code x [rows, hidden]} and their attention output, heads merged
+ *       {@code attn [rows, H*D]} -> the layer's output rows {@code [rows, hidden]} ({@link LlamaGraph#outputRows}:
+ *       o_proj, residual, RMSNorm, SwiGLU, residual; row-wise, so it runs on row chunks of any size);</li>
  *   <li>{@link #head}: rows {@code x [rows, hidden]}, their labels {@code [rows]} and a scale -> logits and the
  *       loss {@code scale * sum(NLL over target rows)} ({@link LlamaGraph#head}, {@link TrainingLoss}).</li>
  * </ul>
@@ -73,10 +74,10 @@ final class DecoderPieces {
 
         SameDiff b = SameDiff.create();
         PieceInputs bw = new PieceInputs(c, lora);
-        SDVariable xb = b.placeHolder(X, DataType.FLOAT, tokens, hidden);                        // [T, hidden]
-        SDVariable attn = b.placeHolder(ATTN, DataType.FLOAT, batch, c.numAttentionHeads(), n, d); // [B, H, N, D]
-        SDVariable y = LlamaGraph.attentionOutput(b, c, bw, bw.projection(), 0, xb, attn, batch, n); // [T, hidden]
-        SDVariable dy = b.placeHolder("dOut", DataType.FLOAT, tokens, hidden);
+        SDVariable xb = b.placeHolder(X, DataType.FLOAT, -1, hidden);                            // [rows, hidden]
+        SDVariable attn = b.placeHolder(ATTN, DataType.FLOAT, -1, (long) c.numAttentionHeads() * d); // [rows, H*D]
+        SDVariable y = LlamaGraph.outputRows(b, c, bw, bw.projection(), 0, xb, attn);           // [rows, hidden]
+        SDVariable dy = b.placeHolder("dOut", DataType.FLOAT, -1, hidden);                       // [rows, hidden]
         attnOut = new Piece(PieceGraph.vjp(b, Map.of(y, dy), withInput(bw, X, ATTN)), bw);
         out = y.name();
 

@@ -25,7 +25,9 @@ import java.util.Map;
  * {@link ChunkedAttention}'s backward between them), so memory holds one layer's activations, attention's
  * bounded by one query chunk, plus a boundary tensor per layer. Frozen
  * weights are widened to FP32 one layer at a time ({@link FrozenLayer}); the head runs in row chunks of at
- * most {@link #headRows} rows, so logits never exceed {@code headRows x vocab}.
+ * most {@link #headRows} rows, so logits never exceed {@code headRows x vocab}, and each layer's row-wise part
+ * (o_proj to the MLP, {@link DecoderPieces#attnOut}) in chunks of {@link #layerRows} rows, forward and backward,
+ * its trainable gradients summed over the chunks. {@link DecoderPieces#attnIn} runs whole (RoPE needs positions).
  *
  * <p>Computes exactly what the whole-model graph does: the loss is {@link TrainingLoss} (B x the mean NLL of
  * the target tokens), gradients are of that loss. Trainable tensors are read from and their gradients written
@@ -40,6 +42,13 @@ public final class LayerwiseDecoder {
     /** Logits per head chunk stay within this many floats (64 MiB). */
     private static final long HEAD_CHUNK_FLOATS = 1L << 24;
 
+    /**
+     * A layer's row-wise part ({@link DecoderPieces#attnOut}) runs on row chunks whose largest tensors
+     * ({@code [rows, intermediate]}, the MLP's, of which its gradient session holds a few dozen) stay within this
+     * many floats (16 MiB).
+     */
+    private static final long LAYER_CHUNK_FLOATS = 1L << 22;
+
     private final LlamaModel base;
     private final LlamaConfig c;
     private final int batch;
@@ -47,6 +56,7 @@ public final class LayerwiseDecoder {
     private final DecoderPieces pieces;
     private final ChunkedAttention attention;
     private final int headRows;
+    private final int layerRows;
 
     /** What {@link #lossAndGradients} returns: the loss and d(loss)/d(input embeddings) {@code [T, hidden]}. */
     public record Result(double loss, INDArray dEmbeddings) {
@@ -54,6 +64,17 @@ public final class LayerwiseDecoder {
 
     public LayerwiseDecoder(LlamaModel base, LoraConfig lora, AttentionPattern pattern, double ropeFactor,
                             int batch, int n) {
+        this(base, lora, pattern, ropeFactor, batch, n,
+                rowsWithin(LAYER_CHUNK_FLOATS, Math.max(base.config().intermediateSize(), base.config().hiddenSize()),
+                        (long) batch * n));
+    }
+
+    /** @param layerRows rows per chunk of a layer's row-wise part (tests force several chunks on tiny inputs) */
+    LayerwiseDecoder(LlamaModel base, LoraConfig lora, AttentionPattern pattern, double ropeFactor,
+                     int batch, int n, int layerRows) {
+        if (layerRows < 1) {
+            throw new IllegalArgumentException("layerRows must be positive: " + layerRows);
+        }
         this.base = base;
         this.c = base.config();
         this.batch = batch;
@@ -62,7 +83,13 @@ public final class LayerwiseDecoder {
             this.pieces = new DecoderPieces(c, lora, batch, n, ropeFactor);
             this.attention = new ChunkedAttention(pattern, QUERY_CHUNK);
         }
-        this.headRows = (int) Math.max(1, Math.min((long) batch * n, HEAD_CHUNK_FLOATS / c.vocabSize()));
+        this.headRows = rowsWithin(HEAD_CHUNK_FLOATS, c.vocabSize(), (long) batch * n);
+        this.layerRows = layerRows;
+    }
+
+    /** Rows per chunk so that a {@code [rows, width]} tensor stays within {@code floats}: at least 1, at most {@code tokens}. */
+    private static int rowsWithin(long floats, long width, long tokens) {
+        return (int) Math.max(1, Math.min(tokens, floats / width));
     }
 
     /** The minibatch size the pieces were built for. */
@@ -157,13 +184,22 @@ public final class LayerwiseDecoder {
                 Map<String, INDArray> in = pieces.attnIn.weights().feed(l, frozen, params);
                 in.put(DecoderPieces.X, h);
                 Map<String, INDArray> qkv = pieces.attnIn.graph().forward(in, pieces.q, pieces.k, pieces.v);
-                INDArray a = attention.forward(qkv.get(pieces.q), qkv.get(pieces.k), qkv.get(pieces.v));
+                INDArray a = attention.forward(qkv.get(pieces.q), qkv.get(pieces.k), qkv.get(pieces.v)); // [B, H, N, D]
                 qkv.values().forEach(LayerwiseDecoder::close);
-                Map<String, INDArray> outIn = pieces.attnOut.weights().feed(l, frozen, params);
-                outIn.put(DecoderPieces.X, h);
-                outIn.put(DecoderPieces.ATTN, a);
-                next = pieces.attnOut.graph().forward(outIn, pieces.out).get(pieces.out);
+                INDArray merged = mergeHeads(a);                                     // [B, N, H, D]
                 close(a);
+                INDArray attnRows = merged.reshape(h.size(0), (long) c.numAttentionHeads() * c.headDim()); // [T, H*D]
+                next = Nd4j.create(DataType.FLOAT, h.size(0), h.size(1));            // [T, hidden]
+                for (long from = 0; from < h.size(0); from += layerRows) {
+                    long to = Math.min(h.size(0), from + layerRows);
+                    Map<String, INDArray> outIn = pieces.attnOut.weights().feed(l, frozen, params);
+                    outIn.put(DecoderPieces.X, rows(h, from, to));
+                    outIn.put(DecoderPieces.ATTN, rows(attnRows, from, to));
+                    INDArray y = pieces.attnOut.graph().forward(outIn, pieces.out).get(pieces.out); // [rows, hidden]
+                    rows(next, from, to).assign(y);
+                    close(y);
+                }
+                close(merged);
             }
             if (keep != null) {
                 keep.add(h);
@@ -190,14 +226,33 @@ public final class LayerwiseDecoder {
             INDArray v = qkv.get(pieces.v);
             INDArray a = attention.forward(q, k, v);                                 // [B, H, N, D]
 
-            Map<String, INDArray> outIn = pieces.attnOut.weights().feed(l, frozen, params);
-            outIn.put(DecoderPieces.X, input);
-            outIn.put(DecoderPieces.ATTN, a);
-            outIn.put("dOut", dOut);
-            Map<String, INDArray> gOut = pieces.attnOut.graph().gradients(outIn);
-            INDArray dx = gOut.remove(DecoderPieces.X);
-            INDArray da = gOut.remove(DecoderPieces.ATTN);
+            long tokens = input.size(0);
+            long width = (long) c.numAttentionHeads() * c.headDim();
+            INDArray merged = mergeHeads(a);                                         // [B, N, H, D]
+            INDArray attnRows = merged.reshape(tokens, width);                       // [T, H*D]
+            INDArray dx = Nd4j.create(DataType.FLOAT, tokens, input.size(1));        // [T, hidden]
+            INDArray dMerged = Nd4j.create(DataType.FLOAT, merged.shape());          // [B, N, H, D]
+            INDArray dAttnRows = dMerged.reshape(tokens, width);                     // [T, H*D]
+            Map<String, INDArray> gOut = new HashMap<>();
+            for (long from = 0; from < tokens; from += layerRows) {
+                long to = Math.min(tokens, from + layerRows);
+                Map<String, INDArray> outIn = pieces.attnOut.weights().feed(l, frozen, params);
+                outIn.put(DecoderPieces.X, rows(input, from, to));
+                outIn.put(DecoderPieces.ATTN, rows(attnRows, from, to));
+                outIn.put("dOut", rows(dOut, from, to));
+                Map<String, INDArray> g = new HashMap<>(pieces.attnOut.graph().gradients(outIn));
+                INDArray dxRows = g.remove(DecoderPieces.X);
+                rows(dx, from, to).assign(dxRows);
+                close(dxRows);
+                INDArray daRows = g.remove(DecoderPieces.ATTN);
+                rows(dAttnRows, from, to).assign(daRows);
+                close(daRows);
+                accumulate(gOut, g);
+            }
             assign(gOut, pieces.attnOut.weights(), l, grads);
+            close(merged);
+            INDArray da = Nd4j.create(DataType.FLOAT, a.shape()).assign(dMerged.permute(0, 2, 1, 3)); // [B, H, N, D]
+            close(dMerged);
 
             ChunkedAttention.Grads dqkv = attention.backward(q, k, v, da, a);
             close(a);
@@ -254,15 +309,7 @@ public final class LayerwiseDecoder {
                 INDArray dRows = g.remove(DecoderPieces.X);
                 rows(dLast, from, to).assign(dRows);
                 close(dRows);
-                g.forEach((name, grad) -> {
-                    INDArray sum = headGrads.get(name);
-                    if (sum == null) {
-                        headGrads.put(name, grad);
-                    } else {
-                        sum.addi(grad);
-                        close(grad);
-                    }
-                });
+                accumulate(headGrads, g);
             }
         }
         close(scale);
@@ -270,6 +317,24 @@ public final class LayerwiseDecoder {
             assign(headGrads, pieces.head.weights(), 0, grads);
         }
         return loss;
+    }
+
+    /** Adds one chunk's gradients (by placeholder) into {@code sums}, keeping the first chunk's arrays as the sums. */
+    private static void accumulate(Map<String, INDArray> sums, Map<String, INDArray> chunk) {
+        chunk.forEach((name, grad) -> {
+            INDArray sum = sums.get(name);
+            if (sum == null) {
+                sums.put(name, grad);
+            } else {
+                sum.addi(grad);
+                close(grad);
+            }
+        });
+    }
+
+    /** The attention output's heads side by side, c-ordered: [B, H, N, D] -> [B, N, H, D] (rows are tokens). */
+    private static INDArray mergeHeads(INDArray a) {
+        return a.permute(0, 2, 1, 3).dup('c');
     }
 
     /** Writes a piece's trainable gradients (by placeholder) into {@code grads} (by DL4J key) and frees them. */

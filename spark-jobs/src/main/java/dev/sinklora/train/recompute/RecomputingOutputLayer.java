@@ -32,9 +32,23 @@ public final class RecomputingOutputLayer extends SameDiffOutputLayer {
     private INDArray scoredInput;
     private INDArray scoredLabels;
     private double scoredLoss = Double.NaN;
+    /** Rows per chunk of a layer's row-wise part; 0 = the decoder's default (a memory budget). */
+    private int layerRows;
 
     public RecomputingOutputLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+    }
+
+    /**
+     * Runs each layer's row-wise part (o_proj to the MLP) in chunks of {@code rows} tokens instead of the
+     * default budget's; for tests, which force several chunks on tiny inputs.
+     */
+    public void layerRows(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("rows must be positive: " + rows);
+        }
+        layerRows = rows;
+        decoder = null;
     }
 
     private SinkLoraLayer sinkLayer() {
@@ -133,8 +147,11 @@ public final class RecomputingOutputLayer extends SameDiffOutputLayer {
         int batch = (int) input.size(0);
         if (decoder == null || decoder.batch() != batch) {
             SinkLoraLayer s = sinkLayer();
-            decoder = new LayerwiseDecoder(FrozenBaseCache.get(s.getBaseUri()), s.loraConfig(), s.pattern(),
-                    s.getRopeFactor(), batch, s.getSeqLen());
+            decoder = layerRows > 0
+                    ? new LayerwiseDecoder(FrozenBaseCache.get(s.getBaseUri()), s.loraConfig(), s.pattern(),
+                            s.getRopeFactor(), batch, s.getSeqLen(), layerRows)
+                    : new LayerwiseDecoder(FrozenBaseCache.get(s.getBaseUri()), s.loraConfig(), s.pattern(),
+                            s.getRopeFactor(), batch, s.getSeqLen());
         }
         return decoder;
     }

@@ -11,7 +11,8 @@ import dev.sinklora.model.memory.Nd4jNativeMemory;
 import dev.sinklora.model.random.RandomLlama;
 import dev.sinklora.testing.BaseCheckpoints;
 import dev.sinklora.train.TrainableParams;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,16 +32,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The recomputing decoder frees what it allocates (nothing waits for the GC) and repeats itself exactly. */
 class LayerwiseDecoderTest {
 
-    @Test
-    void aTrainingStepLeavesNoNativeMemoryBehindAndRepeatsExactly(@TempDir Path tmp) throws Exception {
+    /** @param layerRows rows per chunk of a layer's row-wise part; 0 = the default (one chunk of the 512 tokens) */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 100})
+    void aTrainingStepLeavesNoNativeMemoryBehindAndRepeatsExactly(int layerRows, @TempDir Path tmp) throws Exception {
         assertTrue(Nd4jNativeMemory.available(), "this test reads ND4J's native byte counter");
         LlamaConfig c = RandomLlama.config(64, 96, 4, 2, 3, 256, 512, false);
         LlamaModel base = LlamaModel.loadStored(new LocalModelDirectory(BaseCheckpoints.writeRandom(tmp, c, 4)));
         int batch = 2;
         int n = 256;
         LoraConfig lora = new LoraConfig(4, 8, 0, List.of("q_proj", "v_proj", "down_proj"), EnumSet.of(TrainableExtra.NORM));
-        LayerwiseDecoder decoder = new LayerwiseDecoder(base, lora, AttentionPattern.of(AttentionMode.SF, n, null, null),
-                1.0, batch, n);
+        AttentionPattern sf = AttentionPattern.of(AttentionMode.SF, n, null, null);
+        LayerwiseDecoder decoder = layerRows > 0 ? new LayerwiseDecoder(base, lora, sf, 1.0, batch, n, layerRows)
+                : new LayerwiseDecoder(base, lora, sf, 1.0, batch, n);
         SplittableRandom rnd = new SplittableRandom(2);
         Map<String, INDArray> params = new LinkedHashMap<>();
         Map<String, INDArray> grads = new LinkedHashMap<>();
