@@ -13,4 +13,11 @@ public class BadInputException extends RuntimeException {
     public BadInputException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** Throws a BadInputException with {@code message} (one line naming the option or file) unless {@code ok}. */
+    public static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new BadInputException(message);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.sinklora.ablation;
 
-import dev.sinklora.model.BadInputException;
+import static dev.sinklora.model.BadInputException.require;
+
 
 import java.nio.file.Path;
 import java.util.List;
@@ -44,11 +45,5 @@ public record AblationOptions(Path out, List<AblationMode> modes, int seeds, int
     /** The extended context: base context x factor. */
     public int longContext() {
         return baseContext * factor;
-    }
-
-    private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new BadInputException(message);
-        }
     }
 }

@@ -1,9 +1,10 @@
 package dev.sinklora.bench;
 
+import static dev.sinklora.model.BadInputException.require;
+
 import dev.sinklora.cli.BuildInfo;
 import dev.sinklora.cli.options.LoraOptions;
 import dev.sinklora.cli.options.OptimizerOptions;
-import dev.sinklora.model.BadInputException;
 import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.config.LlamaConfig;
 import dev.sinklora.model.lora.LoraConfig;
@@ -177,11 +178,5 @@ public final class BenchTrainCommand implements Callable<Integer> {
         require(sgemmSize >= 1, "--sgemm-size must be >= 1, got " + sgemmSize);
         require(sgemmRepeats >= 1, "--sgemm-repeats must be >= 1, got " + sgemmRepeats);
         require(memoryBudgetGib > 0, "--memory-budget must be > 0, got " + memoryBudgetGib);
-    }
-
-    private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new BadInputException(message);
-        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.sinklora.train.config;
 
-import static dev.sinklora.train.config.Require.that;
+import static dev.sinklora.model.BadInputException.require;
 
 /**
  * What a run trains on (options {@code --data}, {@code --seq-len}, {@code --batch-size}). {@code seqLen} null: the
@@ -11,9 +11,9 @@ import static dev.sinklora.train.config.Require.that;
 public record DataConfig(String uri, Integer seqLen, int batchSize, String fingerprint) {
 
     public DataConfig {
-        that(uri != null && !uri.isBlank(), "--data is required");
-        that(seqLen == null || seqLen >= 2, "--seq-len must be >= 2, got " + seqLen);
-        that(batchSize > 0, "--batch-size must be > 0, got " + batchSize);
+        require(uri != null && !uri.isBlank(), "--data is required");
+        require(seqLen == null || seqLen >= 2, "--seq-len must be >= 2, got " + seqLen);
+        require(batchSize > 0, "--batch-size must be > 0, got " + batchSize);
     }
 
     /** As given on the command line: no fingerprint yet. */

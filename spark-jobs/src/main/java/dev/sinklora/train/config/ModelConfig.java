@@ -4,7 +4,7 @@ import dev.sinklora.model.attention.AttentionMode;
 import dev.sinklora.model.attention.AttentionPattern;
 import dev.sinklora.train.RecomputeMode;
 
-import static dev.sinklora.train.config.Require.that;
+import static dev.sinklora.model.BadInputException.require;
 
 /**
  * The model a run trains and how its attention runs (options {@code --base}, {@code --attention}, {@code --group-size},
@@ -17,15 +17,15 @@ public record ModelConfig(String base, AttentionMode attention, Integer groupSiz
                           Double ropeFactor, RecomputeMode recompute) {
 
     public ModelConfig {
-        that(base != null && !base.isBlank(), "--base is required");
-        that(attention != null, "--attention is required");
-        that(groupSize == null || groupSize > 0, "--group-size must be > 0, got " + groupSize);
-        that(sinkTokens == null || sinkTokens >= 0, "--sink-tokens must be >= 0, got " + sinkTokens);
-        that(ropeFactor == null || (ropeFactor > 0 && Double.isFinite(ropeFactor)),
+        require(base != null && !base.isBlank(), "--base is required");
+        require(attention != null, "--attention is required");
+        require(groupSize == null || groupSize > 0, "--group-size must be > 0, got " + groupSize);
+        require(sinkTokens == null || sinkTokens >= 0, "--sink-tokens must be >= 0, got " + sinkTokens);
+        require(ropeFactor == null || (ropeFactor > 0 && Double.isFinite(ropeFactor)),
                 "--rope-factor must be > 0, got " + ropeFactor);
-        that(recompute != null, "--recompute is required");
+        require(recompute != null, "--recompute is required");
         if (attention == AttentionMode.FULL) {
-            that(groupSize == null && sinkTokens == null, "--group-size and --sink-tokens do not apply to --attention full");
+            require(groupSize == null && sinkTokens == null, "--group-size and --sink-tokens do not apply to --attention full");
         }
     }
 

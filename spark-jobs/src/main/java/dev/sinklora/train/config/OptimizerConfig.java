@@ -1,6 +1,6 @@
 package dev.sinklora.train.config;
 
-import static dev.sinklora.train.config.Require.that;
+import static dev.sinklora.model.BadInputException.require;
 
 /**
  * The optimizer and its schedule (options {@code --learning-rate}, {@code --warmup-steps}, {@code --weight-decay}):
@@ -16,9 +16,9 @@ public record OptimizerConfig(double learningRate, int warmupSteps, double weigh
     public static final double CLIP_NORM = 1.0;
 
     public OptimizerConfig {
-        that(learningRate > 0 && Double.isFinite(learningRate), "--learning-rate must be > 0, got " + learningRate);
-        that(warmupSteps >= 0, "--warmup-steps must be >= 0, got " + warmupSteps);
-        that(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be >= 0, got " + weightDecay);
+        require(learningRate > 0 && Double.isFinite(learningRate), "--learning-rate must be > 0, got " + learningRate);
+        require(warmupSteps >= 0, "--warmup-steps must be >= 0, got " + warmupSteps);
+        require(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be >= 0, got " + weightDecay);
     }
 
     /** Learning rate of (0-based) optimizer step {@code i}: linear warmup over the first steps, then constant. */

@@ -1,6 +1,6 @@
 package dev.sinklora.train.config;
 
-import static dev.sinklora.train.config.Require.that;
+import static dev.sinklora.model.BadInputException.require;
 
 /**
  * How a run is driven and where it writes (options {@code --out}, {@code --max-steps}, {@code --epochs},
@@ -12,14 +12,14 @@ public record RunConfig(String out, Integer maxSteps, Integer epochs, int saveEv
                         Integer workers, long seed, boolean resume, boolean overwrite) {
 
     public RunConfig {
-        that(out != null && !out.isBlank(), "--out is required");
-        that(maxSteps == null || maxSteps > 0, "--max-steps must be > 0, got " + maxSteps);
-        that(epochs == null || epochs > 0, "--epochs must be > 0, got " + epochs);
-        that(maxSteps == null || epochs == null, "give --max-steps or --epochs, not both");
-        that(saveEvery > 0, "--save-every must be > 0, got " + saveEvery);
-        that(averagingFrequency > 0, "--averaging-frequency must be > 0, got " + averagingFrequency);
-        that(workers == null || workers > 0, "--workers must be > 0, got " + workers);
-        that(!(resume && overwrite), "--resume and --overwrite contradict each other");
+        require(out != null && !out.isBlank(), "--out is required");
+        require(maxSteps == null || maxSteps > 0, "--max-steps must be > 0, got " + maxSteps);
+        require(epochs == null || epochs > 0, "--epochs must be > 0, got " + epochs);
+        require(maxSteps == null || epochs == null, "give --max-steps or --epochs, not both");
+        require(saveEvery > 0, "--save-every must be > 0, got " + saveEvery);
+        require(averagingFrequency > 0, "--averaging-frequency must be > 0, got " + averagingFrequency);
+        require(workers == null || workers > 0, "--workers must be > 0, got " + workers);
+        require(!(resume && overwrite), "--resume and --overwrite contradict each other");
     }
 
     /** As the run uses it: the output's resolved URI and the worker count it got. */

@@ -6,7 +6,7 @@ import dev.sinklora.model.lora.TrainableExtra;
 import java.util.List;
 import java.util.Set;
 
-import static dev.sinklora.train.config.Require.that;
+import static dev.sinklora.model.BadInputException.require;
 
 /**
  * Everything a training run takes, in the groups litgpt-style configs have: the model and its attention, the LoRA
@@ -20,10 +20,10 @@ public record TrainConfig(ModelConfig model, LoraConfig lora, OptimizerConfig op
                           RunConfig run) {
 
     public TrainConfig {
-        that(model != null && lora != null && optimizer != null && data != null && run != null,
+        require(model != null && lora != null && optimizer != null && data != null && run != null,
                 "a train config needs all five groups (model, lora, optimizer, data, run)");
         // LoraConfig carries PEFT's lora_dropout for adapters read from elsewhere; training applies none
-        that(lora.dropout() == 0.0, "LoRA dropout " + lora.dropout() + ": training applies no dropout");
+        require(lora.dropout() == 0.0, "LoRA dropout " + lora.dropout() + ": training applies no dropout");
     }
 
     public Set<TrainableExtra> trainable() {
